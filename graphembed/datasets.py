@@ -1,0 +1,137 @@
+"""The small labelled graphs bundled in the repository's ``data/`` folder.
+
+>>> from graphembed import datasets
+>>> ds = datasets.load("cora")
+>>> ds.graph.n, ds.labels.shape
+(2708, (2708, 7))
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .graph import CSRGraph, as_csr
+
+__all__ = ["Dataset", "available", "load", "data_dir", "read_labels"]
+
+
+def data_dir() -> Path:
+    """Where the bundled data lives: ``$GRAPHEMBED_DATA`` if set, else the repository's ``data/``."""
+    env = os.environ.get("GRAPHEMBED_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A bundled graph with its labels.
+
+    ``labels`` is a (n, n_labels) scipy CSR indicator array (int8) whose row i belongs to graph
+    row i; a node without labels has an empty row. ``multilabel`` says whether any node has more
+    than one label.
+    """
+
+    name: str
+    graph: CSRGraph
+    labels: sp.csr_array
+    label_names: np.ndarray
+    multilabel: bool
+    stats: dict = field(default_factory=dict)
+
+    def __repr__(self):
+        return (
+            f"Dataset({self.name!r}: {self.graph.n} nodes, {self.graph.num_edges} edges, "
+            f"{self.labels.shape[1]} labels{', multi-label' if self.multilabel else ''})"
+        )
+
+
+def available() -> list[str]:
+    """Names of the bundled data sets (folders of ``data/`` with an ``edges.tsv.gz``)."""
+    root = data_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "edges.tsv.gz").is_file())
+
+
+def read_labels(path, node_ids) -> tuple[sp.csr_array, np.ndarray]:
+    """Read a ``node<TAB>label`` file (one pair per line, ``#`` comments, optionally .gz).
+
+    Returns the (n, n_labels) int8 indicator aligned to ``node_ids`` and the sorted label names.
+    Raises ValueError naming the line of a malformed line or of a node not in ``node_ids``.
+    Time and memory O(lines + n).
+    """
+    path = os.fspath(path)
+    opener = gzip.open if path.endswith(".gz") else open
+    pairs_node, pairs_label, linenos = [], [], []
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            s = line.strip()
+            if not s or s.startswith("#"):
+                continue
+            parts = s.split()
+            if len(parts) < 2:
+                raise ValueError(
+                    f"{path}, line {lineno}: expected 'node label [label ...]', got {line.rstrip()!r}"
+                )
+            for lab in parts[1:]:
+                pairs_node.append(parts[0])
+                pairs_label.append(lab)
+                linenos.append(lineno)
+    node_ids = np.asarray(node_ids)
+    if node_ids.dtype.kind in "iu":
+        try:
+            keys = np.array(pairs_node, dtype=np.int64)
+        except ValueError:
+            bad = next(i for i, v in enumerate(pairs_node) if not v.lstrip("-").isdigit())
+            raise ValueError(
+                f"{path}, line {linenos[bad]}: node {pairs_node[bad]!r} is not an id of the graph "
+                "(its ids are integers)"
+            ) from None
+    else:
+        keys = np.array(pairs_node, dtype=str)
+    g = CSRGraph(np.zeros(len(node_ids) + 1, np.int64), np.zeros(0, np.int32), None, node_ids)
+    try:
+        rows = g.index_of(keys)
+    except KeyError as e:
+        value = e.args[0].split()[2]
+        bad = next(i for i, v in enumerate(pairs_node) if repr(v) == value or v == value.strip("'"))
+        raise ValueError(
+            f"{path}, line {linenos[bad]}: labels given for node {pairs_node[bad]!r}, which is not "
+            "in the graph; drop the line or add the node to the graph"
+        ) from None
+    try:
+        lab_values = np.array(pairs_label, dtype=np.int64)
+    except ValueError:
+        lab_values = np.array(pairs_label, dtype=str)
+    names, cols = np.unique(lab_values, return_inverse=True)
+    ind = sp.csr_array(
+        (np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(node_ids), len(names))
+    )
+    ind.sum_duplicates()
+    ind.data[:] = 1
+    return ind, names
+
+
+def load(name: str) -> Dataset:
+    """Load a bundled data set by name (see :func:`available`). Time and memory O(edges)."""
+    names = available()
+    if name not in names:
+        raise ValueError(
+            f"unknown data set {name!r}; bundled data sets are: {', '.join(names) or '(none found in '}"
+            + ("" if names else f"{data_dir()})")
+        )
+    folder = data_dir() / name
+    stats = json.loads((folder / "stats.json").read_text()) if (folder / "stats.json").is_file() else {}
+    n = stats.get("nodes")
+    graph = as_csr(folder / "edges.tsv.gz", num_nodes=n)
+    labels, label_names = read_labels(folder / "labels.tsv.gz", graph.node_ids)
+    multilabel = bool(labels.sum(axis=1).max() > 1) if labels.nnz else False
+    return Dataset(name, graph, labels, label_names, multilabel, stats)

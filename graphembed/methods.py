@@ -1,0 +1,175 @@
+"""The one registry of embedding methods, shared by the CLI, the evaluation script and Spark.
+
+Each :class:`Method` names a function ``f(graph: CSRGraph, *, dim, random_state, num_threads,
+**params) -> ndarray (n, dim)`` by import path (so the registry imports nothing heavy) and lists
+its parameters with defaults and parsers, so that ``-p name=value`` on the command line and the
+``params`` dict of a Spark job are checked the same way.
+
+>>> from graphembed.methods import get_method
+>>> get_method("fastrp").parse_params({"iteration_weights": "0,0,1,6.67"})["iteration_weights"]
+(0.0, 0.0, 1.0, 6.67)
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+__all__ = ["Method", "Param", "METHODS", "get_method", "method_names", "embed"]
+
+
+def _floats(text):
+    if isinstance(text, (list, tuple)):
+        return tuple(float(x) for x in text)
+    return tuple(float(x) for x in str(text).replace(" ", "").split(",") if x)
+
+
+def _bool(text):
+    if isinstance(text, bool):
+        return text
+    t = str(text).strip().lower()
+    if t in ("1", "true", "yes", "on"):
+        return True
+    if t in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true/false, got {text!r}")
+
+
+def _int_or_str(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return str(text)
+
+
+def _float_or_str(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return str(text)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One method parameter: its default, a parser from text, and a help line."""
+
+    default: Any
+    parse: Callable[[Any], Any]
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered embedding method (see the module docstring)."""
+
+    name: str
+    target: str  # "module:function"
+    description: str
+    params: dict = field(default_factory=dict)
+
+    def function(self):
+        module, func = self.target.split(":")
+        return getattr(importlib.import_module(module), func)
+
+    def parse_params(self, given: dict | None) -> dict:
+        """Defaults updated with ``given`` (text or values), each parsed; unknown names raise."""
+        out = {k: p.default for k, p in self.params.items()}
+        for key, value in (given or {}).items():
+            if key not in self.params:
+                known = ", ".join(sorted(self.params)) or "(none)"
+                raise ValueError(
+                    f"method {self.name!r} has no parameter {key!r}; its parameters are: {known}"
+                )
+            try:
+                out[key] = self.params[key].parse(value) if value is not None else None
+            except (TypeError, ValueError) as e:
+                raise ValueError(
+                    f"parameter {key!r} of method {self.name!r}: cannot read {value!r} ({e}); "
+                    f"{self.params[key].help}"
+                ) from None
+        return out
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    METHODS[method.name] = method
+    return method
+
+
+register(Method(
+    "fastrp",
+    "graphembed.fastrp:fastrp",
+    "FastRP: very sparse random projection propagated over the graph (Chen et al., CIKM 2019)",
+    {
+        "iteration_weights": Param(None, _floats, "comma-separated weights α1..αk, e.g. 0,0,1,6.67"),
+        "normalization_strength": Param(None, float, "degree exponent β, e.g. -0.64"),
+        "sparsity": Param(None, _float_or_str, "3, any s >= 1, or 'sqrt'"),
+        "transition": Param("mean", str, "'mean' (D^-1 S) or 'sum' (S)"),
+        "normalize": Param(None, _bool, "row L2 normalisation of every iteration: true/false"),
+        "standardize": Param(None, _bool, "final column standardisation: true/false"),
+        "self_influence": Param(0.0, float, "weight α0 of the initial random vectors"),
+        "direction": Param("out", str, "directed graphs: out, in or both"),
+    },
+))
+
+
+def get_method(name: str) -> Method:
+    """The registered method called ``name``; ValueError listing the names otherwise."""
+    if name not in METHODS:
+        raise ValueError(
+            f"unknown method {name!r}; available methods: {', '.join(method_names())}"
+        )
+    return METHODS[name]
+
+
+def method_names() -> list[str]:
+    return sorted(METHODS)
+
+
+def embed(graph, method: str, *, dim=128, random_state=0, num_threads=None, params=None):
+    """Embed ``graph`` (anything :func:`graphembed.as_csr` takes) with a registered method.
+
+    Returns an :class:`~graphembed.embedding.Embedding` whose meta records the method, its full
+    parameters, the seed and the package versions. Cost: that of the method.
+    """
+    import time
+
+    from . import __version__
+    from .embedding import Embedding
+    from .graph import as_csr
+
+    m = get_method(method)
+    kwargs = {k: v for k, v in m.parse_params(params).items() if v is not None}
+    g = as_csr(graph)
+    t0 = time.perf_counter()
+    vectors = m.function()(g, dim=dim, random_state=random_state, num_threads=num_threads, **kwargs)
+    seconds = time.perf_counter() - t0
+    meta = {
+        "method": method,
+        "dim": int(dim),
+        "random_state": int(random_state),
+        "params": kwargs,
+        "graph": {"nodes": g.n, "edges": g.num_edges, "directed": g.directed,
+                  "weighted": g.weighted},
+        "seconds": seconds,
+        "versions": versions(),
+        "graphembed": __version__,
+    }
+    return Embedding(g.node_ids, vectors, meta)
+
+
+def versions() -> dict:
+    """Versions of graphembed's main dependencies (those importable without side effects)."""
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("graphembed", "numpy", "scipy", "numba", "scikit-learn", "networkx"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out

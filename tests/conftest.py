@@ -1,0 +1,56 @@
+"""Shared fixtures: canonical small graphs, used across the test-suite."""
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+
+
+def all_graphs(max_nodes):
+    """Every labelled simple undirected graph on 1..max_nodes nodes, as networkx graphs.
+
+    Labelled (not up to isomorphism), so 2**C(n,2) graphs per n: 1 + 2 + 8 + 64 + 1024 for n <= 5.
+    """
+    for n in range(1, max_nodes + 1):
+        pairs = list(itertools.combinations(range(n), 2))
+        for mask in range(2 ** len(pairs)):
+            G = nx.Graph()
+            G.add_nodes_from(range(n))
+            G.add_edges_from(p for k, p in enumerate(pairs) if mask >> k & 1)
+            yield G
+
+
+def random_graphs(count, max_nodes=30, seed=0, directed=False, weighted=False):
+    """``count`` seeded Erdős–Rényi graphs of varying size and density."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        n = int(rng.integers(2, max_nodes + 1))
+        p = float(rng.uniform(0.05, 0.6))
+        G = nx.gnp_random_graph(n, p, seed=int(rng.integers(2**31)), directed=directed)
+        if weighted:
+            for u, v in G.edges:
+                G[u][v]["weight"] = float(rng.uniform(0.1, 5.0))
+        yield G
+
+
+@pytest.fixture(scope="session")
+def karate():
+    return nx.karate_club_graph()
+
+
+@pytest.fixture(scope="session")
+def small_graphs():
+    """A handful of canonical small graphs with isolated nodes, stars, cliques and paths."""
+    graphs = {
+        "path5": nx.path_graph(5),
+        "star6": nx.star_graph(5),
+        "clique5": nx.complete_graph(5),
+        "cycle6": nx.cycle_graph(6),
+        "karate": nx.karate_club_graph(),
+        "florentine": nx.florentine_families_graph(),
+    }
+    g = nx.path_graph(4)
+    g.add_node(10)  # an isolated node
+    graphs["path_isolated"] = g
+    return graphs
