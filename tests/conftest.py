@@ -1,6 +1,11 @@
 """Shared fixtures: canonical small graphs, used across the test-suite."""
 
 import itertools
+import os
+
+# Let determinism tests run kernels on up to 4 threads even on a 2-core machine (numba fixes its
+# thread-pool size at import).
+os.environ.setdefault("NUMBA_NUM_THREADS", "4")
 
 import networkx as nx
 import numpy as np
