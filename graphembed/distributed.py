@@ -292,7 +292,7 @@ def _induced(indptr, indices, keep):
 
 
 # ---------------------------------------------------------------------------- local graphs
-def local_csr(src, dst, weight, owned, *, extra=None):
+def local_csr(src, dst, weight, owned, *, extra=None, column_keys=None):
     """CSR of one partition's arcs, its rows the owned nodes, its columns owned + other nodes.
 
     Parameters
@@ -303,11 +303,14 @@ def local_csr(src, dst, weight, owned, *, extra=None):
         neighbour order, hence its float rounding).
     extra : int64 ids that may appear as ``dst`` but are not owned (ghosts), or None to take them
         from ``dst``. Column ``j < len(owned)`` is ``owned[j]``; the rest follow in sorted order.
+    column_keys : uint64 or int64 keys of the columns (owned then extra), optional
+        Neighbours within a row are listed by increasing key (as unsigned 64-bit), the summation
+        order of graphembed.fastrp; default: by increasing id.
 
     Returns
     -------
     indptr, indices, weights, columns : the CSR and the id of every column (owned first).
-    Neighbours within a row are sorted by global id. Time O(m log m), memory O(m + n).
+    Time O(m log m), memory O(m + n).
     """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
@@ -330,8 +333,12 @@ def local_csr(src, dst, weight, owned, *, extra=None):
     if len(r) and np.any(r >= len(owned)):
         raise ValueError("every arc's source must be an owned node of the partition")
     c = lookup(dst, "target")
-    # sort arcs by (row, global id of the target)
-    arc_order = np.lexsort((dst, r))
+    # sort arcs by (row, key or id of the target)
+    if column_keys is None:
+        arc_order = np.lexsort((dst, r))
+    else:
+        ck = np.asarray(column_keys).astype(np.int64, copy=False).view(np.uint64)
+        arc_order = np.lexsort((ck[c], r))
     r, c = r[arc_order], c[arc_order]
     w = None if weight is None else np.asarray(weight, dtype=np.float32)[arc_order]
     indptr = np.zeros(len(owned) + 1, dtype=np.int64)
@@ -366,3 +373,354 @@ def align_to_targets(cross, dim) -> np.ndarray:
         return np.eye(dim)
     u, _, vt = np.linalg.svd(cross)
     return u @ vt
+
+
+# ---------------------------------------------------------------------------- Arrow adapters
+def keys_batches(batches, *, id_col="id", node_col="node"):
+    """``mapInArrow`` body: ``(node, id string)`` batches -> ``(node, key)`` with the seeding key
+    of every original id (:func:`graphembed.graph.node_keys`, as int64 bits). O(rows)."""
+    import pyarrow as pa
+
+    from .graph import node_keys
+
+    for batch in batches:
+        ids = batch.column(id_col).to_numpy(zero_copy_only=False)
+        keys = node_keys(np.asarray(ids, dtype=str)).view(np.int64)
+        yield pa.RecordBatch.from_arrays(
+            [batch.column(node_col), pa.array(keys, type=pa.int64())], names=["node", "key"])
+
+
+def partition_batches(batches, *, num_partitions, seed=0):
+    """``mapInArrow`` body: ``(node, key)`` batches -> ``(node, part)`` by :func:`hash_partition`."""
+    import pyarrow as pa
+
+    for batch in batches:
+        keys = batch.column("key").to_numpy(zero_copy_only=False).astype(np.int64)
+        parts = hash_partition(keys.view(np.uint64), num_partitions, seed)
+        yield pa.RecordBatch.from_arrays(
+            [batch.column("node"), pa.array(parts, type=pa.int32())], names=["node", "part"])
+
+
+def priority_batches(batches, *, seed=0):
+    """``mapInArrow`` body: nodes with ``key`` -> the same rows plus ``pri`` (:func:`node_priority`)."""
+    import pyarrow as pa
+
+    for batch in batches:
+        keys = batch.column("key").to_numpy(zero_copy_only=False).astype(np.int64)
+        pri = node_priority(keys.view(np.uint64), seed)
+        yield batch.append_column("pri", pa.array(pri, type=pa.int64()))
+
+
+# ---------------------------------------------------------------------------- vectors in Arrow
+def vectors_to_arrow(X):
+    """A (m, d) float32 array as an Arrow ``list<float>`` column (Spark's ``array<float>``)."""
+    import pyarrow as pa
+
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    m, d = X.shape
+    offsets = pa.array(np.arange(0, (m + 1) * d, d, dtype=np.int32) if m else np.zeros(1, np.int32))
+    return pa.ListArray.from_arrays(offsets, pa.array(X.reshape(-1)))
+
+
+def vectors_from_arrow(column, dim):
+    """An Arrow ``list<float>`` column (no nulls, every list of length ``dim``) as (m, dim)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks else pa.array([], pa.list_(pa.float32()))
+    if column.null_count:
+        raise ValueError("a vector column holds nulls where every row needs a vector")
+    flat = pc.list_flatten(column).to_numpy(zero_copy_only=False)
+    if flat.size != len(column) * dim:
+        raise ValueError(f"vectors must all have length {dim}, got {flat.size} values for "
+                         f"{len(column)} rows")
+    return flat.astype(np.float32, copy=False).reshape(len(column), dim)
+
+
+def _np(table, name, dtype=None):
+    col = table.column(name).to_numpy(zero_copy_only=False)
+    return col if dtype is None else col.astype(dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------- FastRP
+def fastrp_settings(params=None, *, dim=128, random_state=0, num_nodes=None, directed=False):
+    """FastRP parameters resolved once on the driver: graphembed.fastrp's defaults updated with
+    ``params`` (text or values, parsed by the method registry), sparsity "sqrt" made a number
+    from the *global* node count. Raises ValueError naming an unusable parameter."""
+    import importlib
+
+    F = importlib.import_module("graphembed.fastrp")
+    from ._validation import check_int
+    from .methods import get_method
+
+    given = {k: v for k, v in get_method("fastrp").parse_params(params).items() if v is not None}
+    unsupported = {"features", "feature_ratio", "projection"} & set(given)
+    if unsupported:
+        raise ValueError(f"distributed FastRP does not take {sorted(unsupported)}")
+    direction = given.pop("direction", "out")
+    if directed and direction != "out":
+        raise ValueError(
+            f"distributed FastRP propagates along out-arcs only, got direction={direction!r}; "
+            "symmetrise the graph (clean without --directed) for 'both'"
+        )
+    s = given.get("sparsity", F.DEFAULT_SPARSITY)
+    if isinstance(s, str):
+        if num_nodes is None:
+            raise ValueError("sparsity='sqrt' needs the global node count")
+        s = F._resolve_sparsity(s, int(num_nodes))
+    out = {
+        "dim": check_int("dim", dim, minimum=1),
+        "random_state": check_seed("random_state", random_state),
+        "iteration_weights": F._check_iteration_weights(
+            given.get("iteration_weights", F.DEFAULT_ITERATION_WEIGHTS)),
+        "normalization_strength": check_float(
+            "normalization_strength",
+            given.get("normalization_strength", F.DEFAULT_NORMALIZATION_STRENGTH)),
+        "sparsity": F._check_sparsity_number(s),
+        "transition": check_choice("transition", given.get("transition", "mean"),
+                                   ("mean", "sum")),
+        "normalize": bool(given.get("normalize", True)),
+        "standardize": bool(given.get("standardize", True)),
+        "self_influence": check_float("self_influence", given.get("self_influence", 0.0)),
+    }
+    return out
+
+
+def _add_normalized(E, X, alpha, normalize):
+    """``E += alpha · rownorm(X)`` exactly as graphembed.fastrp accumulates (float32 E)."""
+    if alpha == 0.0:
+        return
+    if normalize:
+        sq = np.einsum("ij,ij->i", X.astype(np.float64), X.astype(np.float64))
+        f = np.zeros(len(X), dtype=np.float32)
+        nz = sq > 0
+        f[nz] = (alpha / np.sqrt(sq[nz])).astype(np.float32)
+    else:
+        f = np.full(len(X), np.float32(alpha), dtype=np.float32)
+    E += f[:, None] * X
+
+
+def fastrp_initial(nodes, *, settings):
+    """Per partition: ``N_0 = L·R`` and ``E = α_0·norm(N_0)`` for owned nodes.
+
+    ``nodes``: Arrow table ``part, node, key, degree``. Returns ``part, node, key, degree, P, E``
+    (``P`` the vector that propagates next). Time O(rows · dim).
+    """
+    import pyarrow as pa
+
+    from .fastrp import random_rows
+
+    dim = settings["dim"]
+    keys = _np(nodes, "key", np.int64).view(np.uint64)
+    deg = _np(nodes, "degree", np.float64)
+    P = random_rows(keys, dim, sparsity=settings["sparsity"],
+                    random_state=settings["random_state"])
+    L = np.zeros(len(deg), dtype=np.float32)
+    nz = deg > 0
+    L[nz] = np.power(deg[nz], settings["normalization_strength"])
+    P *= L[:, None]
+    E = np.zeros_like(P)
+    _add_normalized(E, P, settings["self_influence"], settings["normalize"])
+    return pa.table({
+        "part": nodes.column("part"), "node": nodes.column("node"), "key": nodes.column("key"),
+        "degree": nodes.column("degree"), "P": vectors_to_arrow(P), "E": vectors_to_arrow(E),
+    })
+
+
+FASTRP_STATE_SCHEMA = ("part int, node long, key long, degree double, P array<float>, "
+                       "E array<float>")
+
+
+def fastrp_step(arcs, rows, *, settings, step):
+    """Per partition, one propagation step: ``N_i = A·N_{i-1}``, ``E += α_i·norm(N_i)``.
+
+    Parameters
+    ----------
+    arcs : Arrow table ``part, src, dst[, weight]``: every arc leaving an owned node.
+    rows : Arrow table ``part, node, key, degree, P, E, owned``: the owned nodes' state, and the
+        ghosts' ``P`` (``owned`` false, ``E`` null) — each ghost once.
+    step : int, 1..k (selects α_i).
+
+    Returns the owned nodes' new state (:data:`FASTRP_STATE_SCHEMA`). Neighbours are summed by
+    increasing key, graphembed.fastrp's order, so the rows match one machine's to the bit before
+    standardisation. Time O(arcs·dim + rows·dim), memory O(arcs + rows·dim).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .fastrp import propagate
+
+    dim = settings["dim"]
+    owned_mask = _np(rows, "owned", bool)
+    owned = rows.filter(pa.array(owned_mask))
+    ghosts = rows.filter(pa.array(~owned_mask))
+    own_ids = _np(owned, "node", np.int64)
+    ghost_ids = _np(ghosts, "node", np.int64)
+    keys = np.concatenate([_np(owned, "key", np.int64), _np(ghosts, "key", np.int64)])
+    X = np.concatenate([vectors_from_arrow(owned.column("P"), dim),
+                        vectors_from_arrow(ghosts.column("P"), dim)])
+    weight = _np(arcs, "weight", np.float32) if "weight" in arcs.column_names else None
+    indptr, indices, w, _ = local_csr(_np(arcs, "src", np.int64), _np(arcs, "dst", np.int64),
+                                      weight, own_ids, extra=ghost_ids,
+                                      column_keys=keys)
+    N = propagate(indptr, indices, w, X, transition=settings["transition"],
+                  degrees=_np(owned, "degree", np.float64))
+    E = vectors_from_arrow(owned.column("E"), dim).copy()
+    alpha = settings["iteration_weights"][step - 1]
+    _add_normalized(E, N, alpha, settings["normalize"])
+    return pa.table({
+        "part": owned.column("part"), "node": owned.column("node"), "key": owned.column("key"),
+        "degree": owned.column("degree"), "P": vectors_to_arrow(N), "E": vectors_to_arrow(E),
+    })
+
+
+def column_moments(table, *, dim, center=None):
+    """Per partition: float64 column sums of ``E − center`` and of squares over rows of degree > 0.
+
+    Returns a one-row table ``count, sums array<double>, squares array<double>``. O(rows·dim).
+    """
+    import pyarrow as pa
+
+    E = vectors_from_arrow(table.column("E"), dim).astype(np.float64)
+    keep = _np(table, "degree", np.float64) > 0
+    E = E[keep]
+    if center is not None:
+        E -= np.asarray(center, dtype=np.float64)
+    return pa.table({
+        "count": pa.array([int(keep.sum())], pa.int64()),
+        "sums": pa.array([E.sum(axis=0).tolist()], pa.list_(pa.float64())),
+        "squares": pa.array([(E * E).sum(axis=0).tolist()], pa.list_(pa.float64())),
+    })
+
+
+MOMENTS_SCHEMA = "count long, sums array<double>, squares array<double>"
+
+
+def moments_batches(batches, *, dim, center=None):
+    """``mapInArrow`` body: :func:`column_moments` of every batch (to be summed)."""
+    import pyarrow as pa
+
+    for batch in batches:
+        yield from column_moments(pa.Table.from_batches([batch]), dim=dim,
+                                  center=center).to_batches()
+
+
+def standardize_scale(count, sums, squares_about_mean):
+    """(mean, scale) from reduced moments, as graphembed.fastrp computes them."""
+    dim = len(sums)
+    if count == 0:
+        return np.zeros(dim), np.ones(dim)
+    mean = np.asarray(sums, dtype=np.float64) / count
+    scale = np.sqrt(np.asarray(squares_about_mean, dtype=np.float64) / count)
+    scale[~(scale > 0)] = 1.0
+    return mean, scale
+
+
+def finish_batches(batches, *, dim, mean=None, scale=None):
+    """``mapInArrow`` body: state rows -> ``node, embedding`` (standardised if mean is given)."""
+    import pyarrow as pa
+
+    for batch in batches:
+        E = vectors_from_arrow(batch.column("E"), dim)
+        if mean is not None:
+            keep = _np(batch, "degree", np.float64) > 0
+            inv = 1.0 / np.asarray(scale, dtype=np.float64)
+            E = E.copy()
+            E[keep] = ((E[keep].astype(np.float64) - mean) * inv).astype(np.float32)
+        yield pa.RecordBatch.from_arrays([batch.column("node"), vectors_to_arrow(E)],
+                                         names=["node", "embedding"])
+
+
+# ---------------------------------------------------------------------------- in-process runner
+def _graph_tables(graph, parts):
+    """Arrow tables of a CSRGraph split by ``parts``: nodes and arcs (with ``part``)."""
+    import pyarrow as pa
+
+    ids = np.arange(graph.n, dtype=np.int64)  # rows stand for node ids inside the runner
+    parts = np.asarray(parts, dtype=np.int32)
+    deg = graph.degrees()
+    nodes = pa.table({"part": parts, "node": ids, "key": graph.node_keys().view(np.int64),
+                      "degree": deg})
+    src = np.repeat(ids, np.diff(graph.indptr))
+    arcs = {"part": parts[src], "src": src, "dst": graph.indices.astype(np.int64)}
+    if graph.weights is not None:
+        arcs["weight"] = graph.weights
+    return nodes, pa.table(arcs)
+
+
+def _split(table, parts_col="part"):
+    """{part: sub-table} (rows keep their order)."""
+    p = _np(table, parts_col, np.int64)
+    out = {}
+    for q in np.unique(p):
+        out[int(q)] = table.filter(np.asarray(p == q))
+    return out
+
+
+def ghost_pairs(src_part, dst, dst_part):
+    """The ghost table: distinct ``(node, part)`` with an arc from ``part`` to ``node`` owned
+    elsewhere. Arrays in, (node, part) arrays out, sorted. O(m log m)."""
+    cross = np.asarray(src_part) != np.asarray(dst_part)
+    pairs = np.unique(np.stack([np.asarray(dst)[cross].astype(np.int64),
+                                np.asarray(src_part)[cross].astype(np.int64)], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None):
+    """FastRP computed partition by partition with one boundary exchange per step, in-process.
+
+    The same adapters and the same dataflow as ``spark_jobs/embed.py``: random rows from the
+    global keys, each ghost vector shipped once per partition that needs it, column moments
+    reduced across partitions for the final standardisation. Equals :func:`graphembed.fastrp` up
+    to float rounding. Returns (E float32 (n, dim) in row order, stats dict with the number of
+    vectors exchanged). Time O(k·(nnz + ghosts)·dim), memory O(n·dim) (one process).
+
+    >>> import networkx as nx, graphembed as ge
+    >>> g = ge.as_csr(nx.karate_club_graph())
+    >>> E, _ = fastrp_partitioned(g, np.arange(34) % 3, dim=8)
+    >>> bool(np.allclose(E, ge.fastrp(g, dim=8), atol=1e-5))
+    True
+    """
+    import pyarrow as pa
+
+    from .graph import as_csr
+
+    g = as_csr(graph)
+    settings = fastrp_settings(params, dim=dim, random_state=random_state, num_nodes=g.n,
+                               directed=g.directed)
+    nodes, arcs = _graph_tables(g, parts)
+    parts = _np(nodes, "part", np.int64)
+    g_node, g_part = ghost_pairs(_np(arcs, "part"), _np(arcs, "dst"), parts[_np(arcs, "dst")])
+    arcs_by = _split(arcs)
+    state = {p: fastrp_initial(t, settings=settings) for p, t in _split(nodes).items()}
+    exchanged = 0
+    for step in range(1, len(settings["iteration_weights"]) + 1):
+        everything = pa.concat_tables(list(state.values()))
+        order = np.argsort(_np(everything, "node"))
+        new = {}
+        for p, own in state.items():
+            sel = g_node[g_part == p]
+            exchanged += len(sel)
+            ghosts = everything.take(pa.array(order[sel]))
+            rows = pa.concat_tables([
+                own.append_column("owned", pa.array(np.ones(own.num_rows, bool))),
+                ghosts.append_column("owned", pa.array(np.zeros(ghosts.num_rows, bool))),
+            ])
+            empty = arcs.schema.empty_table()
+            new[p] = fastrp_step(arcs_by.get(p, empty), rows, settings=settings, step=step)
+        state = new
+    everything = pa.concat_tables(list(state.values()))
+    mean = scale = None
+    if settings["standardize"]:
+        m1 = [column_moments(t, dim=dim) for t in state.values()]
+        count = sum(_np(m, "count")[0] for m in m1)
+        sums = np.sum([m.column("sums")[0].as_py() for m in m1], axis=0)
+        mean = sums / count if count else np.zeros(dim)
+        m2 = [column_moments(t, dim=dim, center=mean) for t in state.values()]
+        squares = np.sum([m.column("squares")[0].as_py() for m in m2], axis=0)
+        mean, scale = standardize_scale(count, sums, squares)
+    out = np.zeros((g.n, dim), dtype=np.float32)
+    for batch in finish_batches(everything.to_batches(), dim=dim, mean=mean, scale=scale):
+        out[_np(batch, "node")] = vectors_from_arrow(batch.column("embedding"), dim)
+    return out, {"vectors_exchanged": int(exchanged), "steps": len(settings["iteration_weights"])}
