@@ -1,0 +1,191 @@
+"""FastRP kernels: very sparse random rows and the fused propagation step.
+
+All functions take plain arrays. Every row of an output is computed by one thread from a fixed
+sequence of operations (neighbours in CSR order), so results are byte-identical whatever the
+number of threads. Work is split into row ranges of about equal stored-entry count (``chunks``),
+computed once from ``indptr`` alone — never from the thread count.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import draw, stream_key, to_unit
+
+
+@njit(cache=True, parallel=True)
+def random_rows(keys, seed, sparsity, out):
+    """Fill ``out`` (m × dim float32) with the very sparse random rows of the nodes ``keys``.
+
+    Entry (i, j) is ``+sqrt(s/dim)`` with probability 1/(2s), ``-sqrt(s/dim)`` with probability
+    1/(2s) and 0 otherwise, from the ``j``-th draw of the stream ``(seed, keys[i])``.
+    """
+    m, dim = out.shape
+    scale = np.float32(np.sqrt(sparsity / dim))
+    half = 0.5 / sparsity
+    full = 1.0 / sparsity
+    useed = np.uint64(seed)
+    for i in prange(m):
+        state = stream_key(useed, np.uint64(keys[i]))
+        for j in range(dim):
+            u = to_unit(draw(state, np.uint64(j)))
+            if u < half:
+                out[i, j] = scale
+            elif u < full:
+                out[i, j] = -scale
+            else:
+                out[i, j] = np.float32(0.0)
+
+
+@njit(cache=True)
+def row_chunks(indptr, target):
+    """Boundaries of consecutive row ranges holding about ``target`` stored entries (+ rows) each."""
+    n = indptr.shape[0] - 1
+    total = indptr[n] + n
+    count = max(np.int64(1), min(np.int64(n), (total + target - 1) // target))
+    bounds = np.empty(count + 1, dtype=np.int64)
+    bounds[0] = 0
+    k = 1
+    r = np.int64(0)
+    for c in range(1, count):
+        goal = total * c // count
+        while r < n and indptr[r] + r < goal:
+            r += 1
+        if r > bounds[k - 1]:
+            bounds[k] = r
+            k += 1
+    bounds[k] = n
+    return bounds[: k + 1].copy()
+
+
+@njit(cache=True, parallel=True)
+def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, alpha, normalize,
+               chunks):
+    """``out = diag(row_scale) · S · X`` and ``E += alpha · rownorm(out)`` in one pass.
+
+    ``S`` is the CSR matrix (indptr, indices, weights; all ones when ``weighted`` is False).
+    Row sums run over the neighbours in CSR order into a private float32 accumulator. When
+    ``normalize`` is True the row added to ``E`` is divided by its L2 norm (zero rows stay
+    zero). ``alpha == 0`` skips the update of ``E``.
+    """
+    dim = X.shape[1]
+    nchunks = chunks.shape[0] - 1
+    for c in prange(nchunks):
+        acc = np.empty(dim, dtype=np.float32)
+        for u in range(chunks[c], chunks[c + 1]):
+            for j in range(dim):
+                acc[j] = 0.0
+            if weighted:
+                for p in range(indptr[u], indptr[u + 1]):
+                    v = indices[p]
+                    w = weights[p]
+                    for j in range(dim):
+                        acc[j] += w * X[v, j]
+            else:
+                for p in range(indptr[u], indptr[u + 1]):
+                    v = indices[p]
+                    for j in range(dim):
+                        acc[j] += X[v, j]
+            s = row_scale[u]
+            for j in range(dim):
+                acc[j] *= s
+                out[u, j] = acc[j]
+            if alpha != 0.0:
+                f = np.float32(alpha)
+                if normalize:
+                    sq = 0.0
+                    for j in range(dim):
+                        sq += np.float64(acc[j]) * np.float64(acc[j])
+                    if sq > 0.0:
+                        f = np.float32(alpha / np.sqrt(sq))
+                    else:
+                        f = np.float32(0.0)
+                for j in range(dim):
+                    E[u, j] += f * acc[j]
+
+
+@njit(cache=True, parallel=True)
+def scale_rows_and_add(X, row_scale, E, alpha, normalize, chunks):
+    """``X = diag(row_scale) · X`` in place, then ``E += alpha · rownorm(X)`` (alpha 0 skips)."""
+    dim = X.shape[1]
+    nchunks = chunks.shape[0] - 1
+    for c in prange(nchunks):
+        for u in range(chunks[c], chunks[c + 1]):
+            s = row_scale[u]
+            sq = 0.0
+            for j in range(dim):
+                X[u, j] *= s
+                sq += np.float64(X[u, j]) * np.float64(X[u, j])
+            if alpha != 0.0:
+                f = np.float32(alpha)
+                if normalize:
+                    f = np.float32(alpha / np.sqrt(sq)) if sq > 0.0 else np.float32(0.0)
+                for j in range(dim):
+                    E[u, j] += f * X[u, j]
+
+
+@njit(cache=True, parallel=True)
+def column_moments(E, keep, center, chunks):
+    """Per-chunk float64 column sums of ``E - center`` and of its squares, over rows with ``keep``.
+
+    Returns ``(sums, squares, counts)`` with one row per chunk, to be reduced in chunk order.
+    """
+    dim = E.shape[1]
+    nchunks = chunks.shape[0] - 1
+    sums = np.zeros((nchunks, dim), dtype=np.float64)
+    squares = np.zeros((nchunks, dim), dtype=np.float64)
+    counts = np.zeros(nchunks, dtype=np.int64)
+    for c in prange(nchunks):
+        for u in range(chunks[c], chunks[c + 1]):
+            if keep[u]:
+                counts[c] += 1
+                for j in range(dim):
+                    x = np.float64(E[u, j]) - center[j]
+                    sums[c, j] += x
+                    squares[c, j] += x * x
+    return sums, squares, counts
+
+
+@njit(cache=True, parallel=True)
+def standardize_rows(E, keep, mean, inv_scale, chunks):
+    """``E[u] = (E[u] - mean) * inv_scale`` for the rows where ``keep`` is True, in place."""
+    dim = E.shape[1]
+    nchunks = chunks.shape[0] - 1
+    for c in prange(nchunks):
+        for u in range(chunks[c], chunks[c + 1]):
+            if keep[u]:
+                for j in range(dim):
+                    E[u, j] = np.float32((np.float64(E[u, j]) - mean[j]) * inv_scale[j])
+
+
+@njit(cache=True)
+def keys_increasing(keys):
+    """True if ``keys`` (uint64) is strictly increasing: CSR order is then key order."""
+    for i in range(1, keys.shape[0]):
+        if keys[i] <= keys[i - 1]:
+            return False
+    return True
+
+
+@njit(cache=True, parallel=True)
+def sort_rows_by_key(indptr, indices, weights, weighted, keys, chunks):
+    """Copies of ``indices`` (and ``weights``) with every row ordered by increasing neighbour key.
+
+    This is the canonical summation order: it depends on the node ids only, not on where the
+    nodes sit in the input, so reordering the input only permutes the output rows.
+    """
+    new_indices = np.empty_like(indices)
+    new_weights = np.empty_like(weights)
+    nchunks = chunks.shape[0] - 1
+    for c in prange(nchunks):
+        for u in range(chunks[c], chunks[c + 1]):
+            lo = indptr[u]
+            hi = indptr[u + 1]
+            row_keys = np.empty(hi - lo, dtype=np.uint64)
+            for p in range(lo, hi):
+                row_keys[p - lo] = keys[indices[p]]
+            order = np.argsort(row_keys)
+            for q in range(hi - lo):
+                new_indices[lo + q] = indices[lo + order[q]]
+                if weighted:
+                    new_weights[lo + q] = weights[lo + order[q]]
+    return new_indices, new_weights

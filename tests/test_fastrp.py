@@ -1,0 +1,506 @@
+"""FastRP against a dense NumPy formulation of the spec, plus invariants and bad input."""
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import graphembed as ge
+from graphembed.fastrp import FastRP, fastrp, propagate, random_rows
+
+from conftest import all_graphs, random_graphs
+
+# ---------------------------------------------------------------------------------------------
+# the slow, obviously-correct reference (dense float64, straight from the spec)
+
+
+def dense_fastrp(G, X0, *, iteration_weights=(0.0, 0.0, 1.0, 6.67), beta=-0.64,
+                 transition="mean", normalize=True, standardize=True, self_influence=0.0,
+                 direction="out"):
+    """The spec, step by step, on the dense adjacency of a networkx graph (node order G.nodes)."""
+    nodes = list(G.nodes)
+    S = nx.to_numpy_array(G, nodelist=nodes, weight="weight", dtype=np.float64)
+    np.fill_diagonal(S, 0.0)
+    if G.is_directed():
+        if direction == "in":
+            S = S.T
+        elif direction == "both":
+            S = np.maximum(S, S.T)
+    deg = S.sum(axis=1)
+    L = np.where(deg > 0, np.power(np.where(deg > 0, deg, 1.0), beta), 0.0)
+    if transition == "mean":
+        A = S / np.where(deg > 0, deg, 1.0)[:, None]
+    else:
+        A = S
+
+    def norm(M):
+        if not normalize:
+            return M
+        r = np.linalg.norm(M, axis=1, keepdims=True)
+        return np.divide(M, r, out=np.zeros_like(M), where=r > 0)
+
+    N = L[:, None] * np.asarray(X0, dtype=np.float64)
+    E = self_influence * norm(N)
+    for a in iteration_weights:
+        N = A @ N
+        E = E + a * norm(N)
+    if standardize:
+        keep = deg > 0
+        if keep.any():
+            mu = E[keep].mean(axis=0)
+            sd = E[keep].std(axis=0)
+            sd[~(sd > 0)] = 1.0
+            E[keep] = (E[keep] - mu) / sd
+    return E
+
+
+def close(E, ref, rtol=2e-4):
+    """Elementwise agreement relative to the scale of the reference."""
+    scale = max(1.0, float(np.abs(ref).max()))
+    np.testing.assert_allclose(E, ref, rtol=rtol, atol=rtol * scale)
+
+
+def gaussian(n, dim, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# against the reference
+
+
+def test_all_graphs_up_to_five_nodes():
+    dim = 6
+    for k, G in enumerate(all_graphs(5)):
+        X0 = gaussian(G.number_of_nodes(), dim, seed=k)
+        E = fastrp(G, dim=dim, projection=X0, standardize=False)
+        close(E, dense_fastrp(G, X0, standardize=False))
+
+
+OPTIONS = [
+    {},
+    {"self_influence": 0.7},
+    {"normalize": False},
+    {"standardize": False},
+    {"transition": "sum", "normalize": False, "standardize": False},
+    {"transition": "sum"},
+    {"beta": 0.0},
+    {"beta": 0.3, "iteration_weights": (1.0, 0.01)},
+    {"beta": -1.0, "iteration_weights": (2.0,), "self_influence": -1.0},
+    {"iteration_weights": (0.5, -1.0, 2.0, 0.0, 3.0, 1.0)},
+]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+def test_random_graphs_every_option(opts, weighted):
+    dim = 8
+    for k, G in enumerate(random_graphs(12, max_nodes=25, seed=3, weighted=weighted)):
+        G.add_node(1000 + k)  # an isolated node
+        X0 = gaussian(G.number_of_nodes(), dim, seed=k)
+        kwargs = dict(opts)
+        beta = kwargs.pop("beta", -0.64)
+        E = fastrp(G, dim=dim, projection=X0, normalization_strength=beta, **kwargs)
+        close(E, dense_fastrp(G, X0, beta=beta, **kwargs))
+
+
+@pytest.mark.parametrize("direction", ["out", "in", "both"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_directed_graphs(direction, weighted):
+    dim = 8
+    for k, G in enumerate(random_graphs(12, max_nodes=25, seed=5, directed=True,
+                                        weighted=weighted)):
+        X0 = gaussian(G.number_of_nodes(), dim, seed=k)
+        for opts in ({}, {"transition": "sum", "standardize": False, "self_influence": 1.0}):
+            E = fastrp(G, dim=dim, projection=X0, direction=direction, **opts)
+            close(E, dense_fastrp(G, X0, direction=direction, **opts))
+
+
+def test_direction_is_ignored_for_undirected_graphs():
+    G = nx.karate_club_graph()
+    outs = [fastrp(G, dim=16, direction=d) for d in ("out", "in", "both")]
+    assert outs[0].tobytes() == outs[1].tobytes() == outs[2].tobytes()
+
+
+def test_random_initial_vectors_are_random_rows_of_node_keys():
+    """Without projection, the initial matrix is random_rows(node_keys) (string ids here)."""
+    G = nx.les_miserables_graph()
+    H = nx.Graph()
+    H.add_nodes_from(G.nodes)
+    H.add_edges_from(G.edges())  # unweighted copy, same node order
+    g = ge.as_csr(H)
+    for sparsity, seed in ((3, 0), (1, 5), ("sqrt", 11)):
+        s = np.sqrt(g.n) if sparsity == "sqrt" else sparsity
+        R = random_rows(g.node_keys(), 32, sparsity=s, random_state=seed)
+        E = fastrp(H, dim=32, sparsity=sparsity, random_state=seed, self_influence=0.5)
+        close(E, dense_fastrp(H, R, self_influence=0.5))
+
+
+def test_features():
+    G = nx.karate_club_graph()
+    n, dim, f = G.number_of_nodes(), 16, 5
+    F = np.random.default_rng(1).standard_normal((n, f))
+    g = ge.as_csr(G, weight=None)
+    for ratio in (0.25, 0.5, 1.0):
+        d_f = round(ratio * dim)
+        E = fastrp(g, dim=dim, features=F, feature_ratio=ratio, random_state=3,
+                   self_influence=0.5)
+        X0 = np.zeros((n, dim))
+        if d_f < dim:
+            X0[:, : dim - d_f] = random_rows(g.node_keys(), dim - d_f, sparsity=3, random_state=3)
+        P = FastRPFeatureMatrix(f, d_f, 3)
+        X0[:, dim - d_f:] = F @ P
+        H = nx.Graph()
+        H.add_nodes_from(range(n))
+        H.add_edges_from(G.edges)
+        close(E, dense_fastrp(H, X0, self_influence=0.5))
+        # sparse features give the same bytes
+        E2 = fastrp(g, dim=dim, features=sp.csr_array(F), feature_ratio=ratio, random_state=3,
+                    self_influence=0.5)
+        assert E.tobytes() == E2.tobytes()
+
+
+def FastRPFeatureMatrix(f, d_f, seed):
+    """The dense ±1/sqrt(d_f) feature projection: random rows with s = 1, keyed by feature."""
+    from graphembed.fastrp import _feature_seed
+
+    P = random_rows(np.arange(f, dtype=np.uint64), d_f, sparsity=1, random_state=_feature_seed(seed))
+    assert np.all(np.abs(np.abs(P) - 1 / np.sqrt(d_f)) < 1e-6)
+    return P.astype(np.float64)
+
+
+def test_features_change_the_embedding_and_seed_matters():
+    G = nx.karate_club_graph()
+    F = np.eye(34)[:, :4]
+    a = fastrp(G, dim=16, features=F, feature_ratio=0.5)
+    b = fastrp(G, dim=16, features=F * 2 + 1, feature_ratio=0.5)
+    c = fastrp(G, dim=16, features=F, feature_ratio=0.5, random_state=1)
+    assert not np.allclose(a, b) and not np.allclose(a, c)
+
+
+# ---------------------------------------------------------------------------------------------
+# building blocks
+
+
+def test_random_rows_statistics():
+    keys = np.arange(20000, dtype=np.uint64)
+    for s, dim in ((1.0, 64), (3.0, 128), (10.0, 64), (100.0, 32)):
+        R = random_rows(keys, dim, sparsity=s, random_state=42)
+        nz = R != 0
+        assert abs(nz.mean() - 1 / s) < 5 * np.sqrt(1 / s / R.size) + 1e-4
+        np.testing.assert_array_equal(np.abs(R[nz]), np.float32(np.sqrt(s / dim)))
+        pos = (R > 0).sum() / nz.sum()
+        assert abs(pos - 0.5) < 5 * np.sqrt(0.25 / nz.sum())
+        # columns independent-looking: mean squared row norm ~ 1
+        assert abs((R.astype(np.float64) ** 2).sum(axis=1).mean() - 1.0) < 0.02
+
+
+def test_random_rows_depend_on_key_and_seed_only():
+    keys = np.array([5, 17, 2**40, 3], dtype=np.uint64)
+    R = random_rows(keys, 64, sparsity=3, random_state=7)
+    R2 = random_rows(keys[[3, 1]], 64, sparsity=3, random_state=7)
+    assert R2.tobytes() == R[[3, 1]].tobytes()
+    assert not np.array_equal(R, random_rows(keys, 64, sparsity=3, random_state=8))
+    # integer keys of any width give the same rows
+    assert random_rows(np.array([5, 17]), 64, sparsity=3, random_state=7).tobytes() == \
+        R[:2].tobytes()
+
+
+def test_adding_a_node_does_not_change_other_random_rows():
+    G = nx.path_graph(6)
+    g = ge.as_csr(G)
+    R = random_rows(g.node_keys(), 16, sparsity=3, random_state=0)
+    G.add_edge(5, 6)
+    g2 = ge.as_csr(G)
+    R2 = random_rows(g2.node_keys(), 16, sparsity=3, random_state=0)
+    assert R2[:6].tobytes() == R.tobytes()
+    # and the self-influence term of an untouched far node is unchanged
+    G3 = nx.path_graph(6)
+    G3.add_edge(100, 101)
+    a = fastrp(nx.path_graph(6), dim=16, self_influence=1, iteration_weights=(0.0,),
+               standardize=False)
+    b = fastrp(G3, dim=16, self_influence=1, iteration_weights=(0.0,), standardize=False)
+    assert a.tobytes() == b[:6].tobytes()
+
+
+def test_propagate_matches_dense_and_ghost_rows():
+    rng = np.random.default_rng(0)
+    A = sp.random_array((7, 11), density=0.4, random_state=1, format="csr")
+    A.data = rng.uniform(0.5, 2, A.nnz)
+    X = rng.standard_normal((11, 5)).astype(np.float32)
+    Ad = A.toarray()
+    deg = Ad.sum(1)
+    out = propagate(A.indptr, A.indices, A.data, X)
+    np.testing.assert_allclose(out, (Ad / np.where(deg > 0, deg, 1)[:, None]) @ X, rtol=1e-5,
+                               atol=1e-6)
+    out = propagate(A.indptr, A.indices, A.data, X, transition="sum")
+    np.testing.assert_allclose(out, Ad @ X, rtol=1e-5, atol=1e-5)
+    out = propagate(A.indptr, A.indices, None, X, degrees=np.full(7, 2.0))
+    np.testing.assert_allclose(out, ((Ad > 0) @ X) / 2, rtol=1e-5, atol=1e-6)
+
+
+def test_propagate_reproduces_fastrp_iterations():
+    """fastrp = random_rows + propagate: a partitioned run can recompute it bit for bit."""
+    G = nx.gnp_random_graph(40, 0.15, seed=2)
+    g = ge.as_csr(G)
+    R = random_rows(g.node_keys(), 16, sparsity=3, random_state=0)
+    deg = g.degrees()
+    L = np.where(deg > 0, np.power(np.maximum(deg, 1), -0.64), 0).astype(np.float32)
+    N = R * L[:, None]
+    Ns = []
+    for _ in range(3):
+        N = propagate(g.indptr, g.indices, None, N)
+        Ns.append(N)
+    E = fastrp(g, dim=16, iteration_weights=(0, 0, 1), normalize=False, standardize=False)
+    assert E.tobytes() == Ns[2].tobytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# determinism and invariants
+
+
+def test_byte_identical_across_thread_counts():
+    rng = np.random.default_rng(0)
+    n = 3000
+    src = rng.integers(0, n, 30000)
+    dst = rng.integers(0, n, 30000)
+    w = rng.uniform(0.1, 3, 30000)
+    for g in (ge.as_csr((src, dst), num_nodes=n), ge.as_csr((src, dst, w), num_nodes=n),
+              ge.as_csr((src.astype(str), dst.astype(str)))):
+        outs = [fastrp(g, dim=64, num_threads=t, self_influence=0.3).tobytes() for t in (1, 2, 4)]
+        assert outs[0] == outs[1] == outs[2]
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 30), p=st.floats(0.05, 0.7), seed=st.integers(0, 2**16),
+       weighted=st.booleans(), directed=st.booleans())
+def test_reordering_permutes_rows_only(n, p, seed, weighted, directed):
+    G = nx.gnp_random_graph(n, p, seed=seed, directed=directed)
+    rng = np.random.default_rng(seed)
+    if weighted:
+        for u, v in G.edges:
+            G[u][v]["weight"] = float(rng.uniform(0.1, 4))
+    perm = rng.permutation(n)
+    H = G.__class__()
+    H.add_nodes_from(perm.tolist())
+    H.add_edges_from(G.edges(data=True))
+    opts = dict(dim=8, self_influence=0.4, random_state=seed)
+    E = fastrp(G, **opts)
+    F = fastrp(H, **opts)
+    assert F.tobytes() == E[perm].tobytes()
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(2, 25), p=st.floats(0.1, 0.7), seed=st.integers(0, 2**16))
+def test_relabelling_with_matching_projection(n, p, seed):
+    """New ids + the same initial vectors (moved along) give the same rows (up to rounding)."""
+    G = nx.gnp_random_graph(n, p, seed=seed)
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(10 * n)[:n]
+    H = nx.relabel_nodes(G, {v: int(labels[v]) for v in G})
+    X0 = gaussian(n, 8, seed)
+    E = fastrp(G, dim=8, projection=X0)
+    order = [int(np.flatnonzero(labels == v)[0]) for v in H.nodes]
+    F = fastrp(H, dim=8, projection=X0[order])
+    close(F, E[order])
+
+
+def test_isolated_nodes_give_zero_rows():
+    G = nx.karate_club_graph()
+    G.add_nodes_from(["lonely", "alone"])
+    for opts in ({}, {"standardize": False}, {"self_influence": 1.0},
+                 {"transition": "sum", "normalization_strength": 0.5}):
+        E = fastrp(G, dim=16, **opts)
+        assert np.all(np.isfinite(E))
+        assert not E[-2:].any()
+        assert np.abs(E[:-2]).sum(axis=1).min() > 0
+    # standardisation ignores isolated rows: the others have column mean 0 and variance 1
+    E = fastrp(G, dim=16)
+    np.testing.assert_allclose(E[:-2].mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(E[:-2].std(axis=0), 1, atol=1e-4)
+    # a graph with no edges at all: all zeros
+    assert not fastrp(nx.empty_graph(5), dim=4).any()
+
+
+def test_method_registry_runs_fastrp():
+    from graphembed.methods import embed, get_method
+
+    emb = embed(nx.karate_club_graph(), "fastrp", dim=16,
+                params={"iteration_weights": "1,2", "normalization_strength": "0", "sparsity": "sqrt",
+                        "normalize": "false", "standardize": "true", "transition": "sum",
+                        "self_influence": "0.1", "direction": "both"})
+    ref = fastrp(nx.karate_club_graph(), dim=16, iteration_weights=(1, 2),
+                 normalization_strength=0, sparsity="sqrt", normalize=False, transition="sum",
+                 self_influence=0.1)
+    assert emb.vectors.tobytes() == ref.tobytes()
+    defaults = get_method("fastrp").parse_params({})
+    assert defaults["transition"] == "mean" and defaults["direction"] == "out"
+
+
+# ---------------------------------------------------------------------------------------------
+# the estimator
+
+
+def test_estimator_contract():
+    m = FastRP(dim=8, random_state=3)
+    params = m.get_params()
+    assert params["dim"] == 8 and params["random_state"] == 3 and "inductive" in params
+    assert m.set_params(dim=16) is m and m.dim == 16
+    with pytest.raises(ValueError, match="invalid parameter 'dims'"):
+        m.set_params(dims=3)
+    G = nx.karate_club_graph()
+    assert m.fit(G) is m
+    assert m.embedding_.tobytes() == fastrp(G, dim=16, random_state=3).tobytes()
+    assert list(m.node_ids_) == list(G.nodes)
+    assert m.fit_transform(G).tobytes() == m.embedding_.tobytes()
+    assert "dim=16" in repr(m)
+    from sklearn.base import clone
+
+    c = clone(m)
+    assert c.get_params() == m.get_params() and not hasattr(c, "embedding_")
+    with pytest.raises(RuntimeError, match="inductive=True"):
+        m.transform((np.array([99]), np.array([0])))
+    with pytest.raises(RuntimeError, match="not fitted"):
+        FastRP().transform((np.array([99]), np.array([0])))
+
+
+@pytest.mark.parametrize("opts", [
+    {},
+    {"self_influence": 0.5, "transition": "sum", "normalization_strength": 0.3},
+    {"normalize": False, "iteration_weights": (1.0, 2.0, 3.0)},
+    {"iteration_weights": (1.0,), "self_influence": 2.0},
+])
+def test_inductive_equals_full_recomputation(opts):
+    """A new node x with arcs x → v: transform gives the row fastrp gives x in G + those arcs."""
+    rng = np.random.default_rng(0)
+    G = nx.gnp_random_graph(60, 0.08, seed=4)
+    for u, v in G.edges:
+        G[u][v]["weight"] = float(rng.uniform(0.5, 2))
+    model = FastRP(dim=16, inductive=True, standardize=False, random_state=9, **opts).fit(G)
+    new = {100: [(3, 1.0), (7, 2.5), (50, 0.5)], 101: [(0, 1.0)], 102: []}
+    D = nx.DiGraph()
+    D.add_nodes_from(G.nodes)
+    D.add_weighted_edges_from([(u, v, d["weight"]) for u, v, d in G.edges(data=True)])
+    D.add_weighted_edges_from([(v, u, d["weight"]) for u, v, d in G.edges(data=True)])
+    for x, nb in new.items():
+        D.add_node(x)
+        D.add_weighted_edges_from([(x, v, w) for v, w in nb])
+    full = fastrp(D, dim=16, standardize=False, random_state=9, **opts)
+    src = np.array([x for x, nb in new.items() for _ in nb])
+    dst = np.array([v for nb in new.values() for v, _ in nb])
+    w = np.array([w for nb in new.values() for _, w in nb])
+    got = model.transform((src, dst, w), node_ids=[100, 101, 102])
+    assert got.tobytes() == full[60:].tobytes()
+    assert model.embedding_.tobytes() == full[:60].tobytes()
+    # the sparse-matrix form of the same edges
+    M = sp.csr_array((w, (np.searchsorted([100, 101, 102], src), dst)), shape=(3, 60))
+    assert model.transform(M, node_ids=[100, 101, 102]).tobytes() == got.tobytes()
+
+
+def test_inductive_with_standardize_uses_fitted_statistics():
+    G = nx.karate_club_graph()
+    model = FastRP(dim=16, inductive=True).fit(G)
+    raw = FastRP(dim=16, inductive=True, standardize=False).fit(G)
+    edges = (np.array([99, 99, 99]), np.array([0, 5, 33]))
+    z = model.transform(edges)
+    r = raw.transform(edges)
+    np.testing.assert_allclose(z, (r - model.mean_) / model.scale_, rtol=1e-5, atol=1e-5)
+    # a fitted node re-entered by its own edges gets its fitted row back
+    nb = list(G.neighbors(5))
+    again = raw.transform((np.full(len(nb), -1), np.array(nb),
+                           np.array([G[5][v]["weight"] for v in nb], dtype=float)))
+    close(again[0], raw.embedding_[5], rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input: a clear message naming the parameter and the fix
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    ({"dim": 0}, ValueError, "dim must be an integer >= 1"),
+    ({"dim": 2.5}, TypeError, "dim must be an integer"),
+    ({"iteration_weights": ()}, ValueError, "iteration_weights must not be empty"),
+    ({"iteration_weights": (1.0, float("nan"))}, ValueError, "iteration_weights must be finite"),
+    ({"iteration_weights": (1.0, np.inf)}, ValueError, "iteration_weights must be finite"),
+    ({"iteration_weights": "1,2"}, TypeError, "iteration_weights must be a sequence"),
+    ({"iteration_weights": (1, "a")}, TypeError, "iteration_weights must hold real numbers"),
+    ({"sparsity": 0.5}, ValueError, "sparsity must be a finite number >= 1"),
+    ({"sparsity": "log"}, ValueError, "sparsity must be a number >= 1 or 'sqrt'"),
+    ({"sparsity": np.nan}, ValueError, "sparsity must be a finite number >= 1"),
+    ({"transition": "max"}, ValueError, "transition must be one of 'mean', 'sum'"),
+    ({"direction": "up"}, ValueError, "direction must be one of"),
+    ({"normalization_strength": np.nan}, ValueError, "normalization_strength must be a finite"),
+    ({"normalize": "yes"}, TypeError, "normalize must be True or False"),
+    ({"self_influence": np.inf}, ValueError, "self_influence must be a finite"),
+    ({"random_state": -1}, ValueError, "random_state must be an integer >= 0"),
+    ({"random_state": None}, TypeError, "random_state must be an integer seed"),
+    ({"projection": np.zeros((5, 4))}, ValueError, r"projection must have shape \(n, dim\)"),
+    ({"projection": np.full((34, 8), np.nan)}, ValueError, "projection must hold finite"),
+    ({"features": np.zeros((5, 3)), "feature_ratio": 0.5}, ValueError,
+     "features has 5 rows but the graph has 34 nodes"),
+    ({"features": np.zeros((34, 3))}, ValueError, "feature_ratio=0 would ignore them"),
+    ({"feature_ratio": 0.5}, ValueError, "no features were given"),
+    ({"features": np.zeros((34, 3)), "feature_ratio": 0.01}, ValueError, "rounds to 0"),
+    ({"features": np.full((34, 3), np.inf), "feature_ratio": 0.5}, ValueError,
+     "features must be finite"),
+    ({"feature_ratio": 1.5}, ValueError, "feature_ratio must be <= 1"),
+    ({"features": np.zeros((34, 3)), "feature_ratio": 0.5, "projection": np.zeros((34, 8))},
+     ValueError, "either projection"),
+])
+def test_bad_parameters(kwargs, exc, match):
+    kwargs.setdefault("dim", 8)
+    with pytest.raises(exc, match=match):
+        fastrp(nx.karate_club_graph(), **kwargs)
+
+
+@pytest.mark.parametrize("data, match", [
+    (sp.csr_array(np.ones((3, 4))), "must be square"),
+    (sp.csr_array(np.array([[0, -1.0], [1, 0]])), "weights must be non-negative"),
+    (sp.csr_array(np.array([[0, np.nan], [1, 0]])), "weights must be finite"),
+    (sp.csr_array(np.array([[0, np.inf], [1, 0]])), "weights must be finite"),
+    ((np.array([0, 1]), np.array([1, 2]), np.array(["a", "b"])), "weights must be numbers"),
+    ((np.array([], dtype=int), np.array([], dtype=int)), "the graph has no nodes"),
+])
+def test_bad_graphs(data, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        fastrp(data, dim=4)
+
+
+def test_bad_building_block_input():
+    with pytest.raises(ValueError, match="sparsity must be a finite number >= 1"):
+        random_rows(np.arange(3), 4, sparsity=0, random_state=0)
+    with pytest.raises(ValueError, match="dim must be an integer >= 1"):
+        random_rows(np.arange(3), 0, sparsity=3, random_state=0)
+    with pytest.raises(TypeError, match="keys must be uint64"):
+        random_rows(np.array(["a"]), 4, sparsity=3, random_state=0)
+    X = np.zeros((3, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match="indices must lie in 0..2"):
+        propagate(np.array([0, 1]), np.array([3]), None, X)
+    with pytest.raises(ValueError, match="transition must be one of"):
+        propagate(np.array([0, 1]), np.array([1]), None, X, transition="avg")
+    with pytest.raises(ValueError, match="degrees must have shape"):
+        propagate(np.array([0, 1]), np.array([1]), None, X, degrees=np.ones(3))
+    with pytest.raises(ValueError, match="weights must be finite non-negative"):
+        propagate(np.array([0, 1]), np.array([1]), np.array([np.nan]), X)
+
+
+def test_transform_bad_input():
+    model = FastRP(dim=8, inductive=True).fit(nx.path_graph(4))
+    with pytest.raises(KeyError, match="node id 9 is not in the graph"):
+        model.transform((np.array([10]), np.array([9])))
+    with pytest.raises(ValueError, match="columns"):
+        model.transform(sp.csr_array(np.ones((1, 3))), node_ids=[10])
+    with pytest.raises(ValueError, match="node_ids"):
+        model.transform(sp.csr_array(np.ones((1, 4))))
+    with pytest.raises(TypeError, match="edges must be a tuple"):
+        model.transform("edges")
+
+
+def test_overflow_is_reported_not_returned():
+    G = nx.complete_graph(60)
+    with pytest.raises(FloatingPointError, match="transition='mean'"):
+        fastrp(G, dim=4, transition="sum", normalization_strength=20.0, standardize=False,
+               iteration_weights=(1.0,) * 3, projection=np.full((60, 4), 1e10))
