@@ -4,12 +4,21 @@
 cached on disk.
 """
 
+from .fastrp import FastRP, fastrp
 from .graph import CSRGraph, as_csr
+from . import walks
+from .walks import IRWE, irwe, random_walks
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CSRGraph",
     "as_csr",
+    "random_walks",
+    "irwe",
+    "IRWE",
+    "walks",
+    "fastrp",
+    "FastRP",
     "__version__",
 ]
