@@ -1,0 +1,330 @@
+"""Graphlet orbit adjacency matrices, graphlet degree vectors and an embedding built on them.
+
+For graphlets on 2-4 nodes (Pržulj's numbering of graphlets G0-G8 and orbits 0-14, the one ORCA
+uses) and an ordered key ``(h, i, j)``::
+
+    A[h,i,j][u, v] = number of node sets S, 2 <= |S| <= 4, with G[S] connected, u and v in S,
+                     u on orbit i of G[S], v on orbit j of G[S], and distance(u, v) inside G[S] = h.
+
+There are 28 keys: 19 with h = 1 (non-zero only on edges of G), 8 with h = 2 (non-zero only on
+pairs at distance 2 in G) and (3, 4, 4) (pairs at distance 2 or 3; nearly dense on hub-heavy
+graphs, hence optional). ``A[h,j,i]`` is the transpose of ``A[h,i,j]``; the diagonal is zero.
+Summing row u of a key gives ``m(h,i,j) · GDV[u, i]``, where GDV is the graphlet degree vector
+(:func:`orbit_counts`) and m is :data:`MULTIPLICITY`.
+
+Graph model
+-----------
+The graph is taken as *simple and undirected*: every input goes through
+:func:`graphembed.as_csr`; directed graphs are symmetrised (an arc in either direction is an
+edge), weights are ignored (any stored entry with a non-zero weight is an edge), self-loops and
+duplicate edges are dropped. Isolated nodes get empty rows and zero orbit counts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._kernels import orbits as _k
+from ._validation import check_choice, check_int, check_seed, threads
+from .graph import CSRGraph, as_csr
+
+__all__ = ["KEYS", "MULTIPLICITY", "OrbitAdjacency", "orbit_adjacency", "orbit_counts",
+           "orbit_embedding"]
+
+KEYS = _k.H1_KEYS + _k.H2_KEYS + (_k.H3_KEY,)
+"""All 28 keys (h, i, j): the 19 with h = 1, the 8 with h = 2, then (3, 4, 4)."""
+
+MULTIPLICITY = {
+    (1, 0, 0): 1, (1, 1, 2): 1, (1, 2, 1): 2, (2, 1, 1): 1, (1, 3, 3): 2,
+    (1, 4, 5): 1, (1, 5, 4): 1, (1, 5, 5): 1, (2, 4, 5): 1, (2, 5, 4): 1, (3, 4, 4): 1,
+    (1, 6, 7): 1, (1, 7, 6): 3, (2, 6, 6): 2, (1, 8, 8): 2, (2, 8, 8): 1,
+    (1, 9, 11): 1, (1, 11, 9): 1, (1, 10, 10): 1, (1, 10, 11): 1, (1, 11, 10): 2,
+    (2, 9, 10): 2, (2, 10, 9): 1, (1, 12, 13): 2, (1, 13, 12): 2, (1, 13, 13): 1,
+    (2, 12, 12): 1, (1, 14, 14): 3,
+}
+"""m(h, i, j): how many j-partners at distance h one orbit-i node has in one graphlet."""
+
+_KEY_SET = frozenset(KEYS)
+
+
+def _parse_key(key):
+    if isinstance(key, str):
+        parts = key.replace("(", "").replace(")", "").replace(" ", "").split(",")
+        try:
+            key = tuple(int(p) for p in parts)
+        except ValueError:
+            key = None
+    else:
+        try:
+            key = tuple(int(p) for p in key)
+        except (TypeError, ValueError):
+            key = None
+    return key
+
+
+def _keys(keys, include_hop3):
+    """The requested keys in canonical order (a tuple of (h, i, j))."""
+    if not isinstance(include_hop3, (bool, np.bool_)):
+        raise TypeError(f"include_hop3 must be True or False, got {include_hop3!r}")
+    if keys is None:
+        return KEYS if include_hop3 else KEYS[:-1]
+    if include_hop3:
+        raise ValueError(
+            "include_hop3=True only applies when keys=None; list (3, 4, 4) in keys instead"
+        )
+    if isinstance(keys, (str, tuple)) and _parse_key(keys) in _KEY_SET:
+        keys = [keys]
+    wanted = set()
+    for key in keys:
+        parsed = _parse_key(key)
+        if parsed not in _KEY_SET:
+            raise ValueError(
+                f"keys holds {key!r}, which is not an orbit adjacency key; keys are (h, i, j) "
+                f"tuples or 'h,i,j' strings from graphembed.orbits.KEYS, e.g. (1, 1, 2)"
+            )
+        wanted.add(parsed)
+    if not wanted:
+        raise ValueError("keys must name at least one key, got an empty list; pass keys=None "
+                         "for all of them")
+    return tuple(k for k in KEYS if k in wanted)
+
+
+def _simple_pattern(adjacency):
+    """(graph, indptr int64, indices) of the simple undirected graph underlying ``adjacency``."""
+    g = as_csr(adjacency)
+    n = g.n
+    indptr, indices = g.indptr, g.indices
+    rows = np.repeat(np.arange(n, dtype=indices.dtype), np.diff(indptr))
+    loops = indices == rows
+    if g.directed or loops.any():
+        keep = ~loops
+        r = np.concatenate([rows[keep], indices[keep]])
+        c = np.concatenate([indices[keep], rows[keep]])
+        s = sp.csr_array((np.ones(r.size, np.int8), (r, c)), shape=(n, n))
+        s.sum_duplicates()
+        s.sort_indices()
+        indptr = s.indptr.astype(np.int64)
+        indices = s.indices.astype(g.indices.dtype)
+    return g, np.ascontiguousarray(indptr), np.ascontiguousarray(indices)
+
+
+def _bounds(indptr, indices, deg, parts):
+    """Row ranges of roughly equal work (sum of the neighbours' degrees), ``parts`` of them."""
+    n = indptr.size - 1
+    if n == 0:
+        return np.zeros(1, np.int64)
+    work = (deg + 1 + _row_sums(indptr, deg[indices])).astype(np.float64)
+    cum = np.cumsum(work)
+    parts = max(1, min(parts, n))
+    targets = cum[-1] * np.arange(1, parts) / parts
+    cuts = np.searchsorted(cum, targets, side="left") + 1
+    bounds = np.unique(np.concatenate([[0], np.clip(cuts, 0, n), [n]]))
+    return bounds.astype(np.int64)
+
+
+def _row_sums(indptr, values):
+    """Per-row sums of ``values`` aligned to the slots of a CSR pattern (int64)."""
+    csum = np.zeros(values.size + 1, np.int64)
+    np.cumsum(values, out=csum[1:])
+    return csum[indptr[1:]] - csum[indptr[:-1]]
+
+
+class _Prepared:
+    """The simple graph with its per-edge and per-node quantities (shared by every stage)."""
+
+    def __init__(self, adjacency, nthreads):
+        self.graph, self.indptr, self.indices = _simple_pattern(adjacency)
+        self.n = self.indptr.size - 1
+        self.deg = np.diff(self.indptr).astype(np.int64)
+        self.bounds = _bounds(self.indptr, self.indices, self.deg, 8 * nthreads)
+        self.tri = _k.edge_triangles(self.indptr, self.indices, self.bounds)
+        self.tnode = _row_sums(self.indptr, self.tri) // 2
+        self.d1 = _row_sums(self.indptr, self.deg[self.indices])
+
+
+def _compact(values, indptr, indices, n):
+    """A CSR array holding only the non-zeros of ``values`` laid out on (indptr, indices)."""
+    keep = values != 0
+    csum = np.zeros(values.size + 1, np.int64)
+    np.cumsum(keep, out=csum[1:])
+    new_indptr = csum[indptr]
+    return sp.csr_array((values[keep], indices[keep], new_indptr), shape=(n, n))
+
+
+class OrbitAdjacency(dict):
+    """A dict ``{(h, i, j): scipy.sparse.csr_array of int64}`` with the graph's ``node_ids``.
+
+    Row and column ``r`` of every matrix is the node ``node_ids[r]``.
+    """
+
+    def __init__(self, matrices, node_ids):
+        super().__init__(matrices)
+        self.node_ids = node_ids
+
+    def save(self, path, *, overwrite=False):
+        """Write every matrix and the node ids to one compressed ``.npz`` file, atomically.
+
+        Arrays: ``node_ids``, ``keys`` (k, 3), and per key ``"h_i_j.indptr"``, ``.indices``,
+        ``.data``. Raises FileExistsError unless ``overwrite``. O(total non-zeros).
+        """
+        from .embedding import _atomic_write, _ids_for_file
+
+        path = Path(path)
+        if path.suffix.lower() != ".npz":
+            raise ValueError(f"orbit adjacency files are .npz, got {os.fspath(path)!r}; "
+                             "use a name ending in .npz")
+        if path.exists() and not overwrite:
+            raise FileExistsError(
+                f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+        arrays = {"node_ids": _ids_for_file(self.node_ids),
+                  "keys": np.array(sorted(self), dtype=np.int64).reshape(-1, 3)}
+        for key, m in self.items():
+            name = "_".join(map(str, key))
+            arrays[f"{name}.indptr"] = m.indptr
+            arrays[f"{name}.indices"] = m.indices
+            arrays[f"{name}.data"] = m.data
+
+        def write(tmp):
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, **arrays)
+
+        _atomic_write(path, write)
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Read a file written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            ids = z["node_ids"]
+            n = len(ids)
+            out = {}
+            for key in z["keys"]:
+                key = tuple(int(x) for x in key)
+                name = "_".join(map(str, key))
+                out[key] = sp.csr_array(
+                    (z[f"{name}.data"], z[f"{name}.indices"], z[f"{name}.indptr"]), shape=(n, n))
+        return cls(out, ids)
+
+
+def orbit_adjacency(adjacency, *, keys=None, include_hop3=False, num_threads=None):
+    """Graphlet orbit adjacency matrices of a graph (graphlets on 2-4 nodes).
+
+    Parameters
+    ----------
+    adjacency : graph
+        Anything :func:`graphembed.as_csr` accepts. Taken as simple and undirected: arcs are
+        symmetrised, weights ignored, self-loops and duplicates dropped.
+    keys : iterable of (h, i, j), optional
+        The keys to compute (tuples or ``"h,i,j"`` strings from :data:`KEYS`). Default: the 27
+        keys with h <= 2, plus (3, 4, 4) if ``include_hop3``.
+    include_hop3 : bool, default False
+        With ``keys=None``, also compute (3, 4, 4). Off by default because that matrix lives on
+        the pairs at distance 2 and 3, which is nearly all pairs on hub-heavy graphs.
+    num_threads : int, optional
+        numba threads (default: numba's current setting). The result does not depend on it.
+
+    Returns
+    -------
+    OrbitAdjacency
+        A dict from key to an (n, n) ``scipy.sparse.csr_array`` of int64 counts with sorted
+        indices and no explicit zeros, rows in the order of ``.node_ids``.
+
+    Notes
+    -----
+    Time: O(Σ_u deg(u)²) for the h <= 2 keys (one pass over the 2-paths from each node, plus
+    one over the triangles), and O(Σ_u Σ_{y at distance 2} deg(y)) twice more for (3, 4, 4).
+    Memory: the output (h = 1 keys hold one value per edge, h = 2 keys one per pair at distance
+    2) plus O(n) scratch per thread; never an n × n array.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> M = orbit_adjacency(nx.path_graph(4))
+    >>> M[1, 4, 5].toarray().tolist()   # end node -> its inner neighbour, in a 4-node path
+    [[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0]]
+    >>> M[2, 1, 1].sum()                  # 2 paths of 3 nodes, each counted from both ends
+    4
+    """
+    wanted = _keys(keys, include_hop3)
+    with threads(num_threads) as nt:
+        prep = _Prepared(adjacency, nt)
+        return _orbit_matrices(prep, wanted)
+
+
+def _orbit_matrices(prep, wanted):
+    n, indptr, indices = prep.n, prep.indptr, prep.indices
+    hop3 = _k.H3_KEY in wanted
+    h1_keys = [k for k in _k.H1_KEYS if k in wanted]
+    h2_keys = [k for k in _k.H2_KEYS if k in wanted]
+    if hop3:  # (3, 4, 4) is built from (2, 1, 1) and (2, 9, 10)
+        h2_keys = [k for k in _k.H2_KEYS if k in wanted or k in ((2, 1, 1), (2, 9, 10))]
+    h1_sel = np.array([h1_keys.index(k) if k in h1_keys else -1 for k in _k.H1_KEYS], np.int64)
+    h2_sel = np.array([h2_keys.index(k) if k in h2_keys else -1 for k in _k.H2_KEYS], np.int64)
+    if h2_keys:
+        h2_indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(_k.distance2_counts(indptr, indices, prep.bounds), out=h2_indptr[1:])
+    else:
+        h2_indptr = np.zeros(1, np.int64)
+    h1, h2_idx, h2 = _k.orbit_rows(indptr, indices, prep.tri, prep.deg, prep.tnode, prep.d1,
+                                   prep.bounds, h1_sel, len(h1_keys), h2_sel, len(h2_keys),
+                                   h2_indptr)
+    out = {}
+    for r, key in enumerate(h1_keys):
+        out[key] = _compact(h1[r], indptr, indices, n)
+    del h1
+    if hop3:
+        w211 = h2[h2_keys.index((2, 1, 1))]
+        e910 = h2[h2_keys.index((2, 9, 10))]
+        counts = _k.hop3_counts(indptr, indices, h2_indptr, h2_idx, w211, e910, prep.bounds)
+        h3_indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(counts, out=h3_indptr[1:])
+        del counts
+        h3_idx, h3_val = _k.hop3_fill(indptr, indices, h2_indptr, h2_idx, w211, e910,
+                                      prep.bounds, h3_indptr)
+        del w211, e910
+    for r, key in enumerate(h2_keys):
+        if key in wanted:
+            out[key] = _compact(h2[r], h2_indptr, h2_idx, n)
+    del h2, h2_idx
+    if hop3:
+        out[_k.H3_KEY] = sp.csr_array((h3_val, h3_idx, h3_indptr), shape=(n, n))
+    return OrbitAdjacency({k: out[k] for k in wanted}, prep.graph.node_ids)
+
+
+def orbit_counts(adjacency, *, num_threads=None):
+    """Graphlet degree vectors: for every node, how often it sits on each orbit 0-14.
+
+    Parameters
+    ----------
+    adjacency : graph
+        Anything :func:`graphembed.as_csr` accepts, taken as simple and undirected (see
+        :func:`orbit_adjacency`).
+    num_threads : int, optional
+        numba threads; the result does not depend on it.
+
+    Returns
+    -------
+    ndarray of int64, shape (n, 15)
+        Column i counts the graphlet instances (connected induced subgraphs on 2-4 nodes) in
+        which the node is on orbit i (Pržulj / ORCA numbering), rows in ``as_csr`` order.
+
+    Notes
+    -----
+    The counts are the row sums of the h = 1 orbit adjacencies divided by their multiplicity,
+    computed without storing the matrices. Time O(Σ_u deg(u)²); memory O(n + edges) plus O(n)
+    scratch per thread.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> orbit_counts(nx.complete_graph(4))[0].tolist()   # 3 edges, 3 triangles, 1 four-clique
+    [3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    """
+    with threads(num_threads) as nt:
+        prep = _Prepared(adjacency, nt)
+        return _k.orbit_count_rows(prep.indptr, prep.indices, prep.tri, prep.deg, prep.tnode,
+                                   prep.d1, prep.bounds)
