@@ -71,6 +71,304 @@ def _cmd_datasets(args):
         print(f"{name:<16}{ds.graph.n:>9}{ds.graph.num_edges:>10}{ds.labels.shape[1]:>8}  {kind}")
 
 
+# ------------------------------------------------------------------ evaluation subcommands
+
+_QUICK_RATIOS, _QUICK_REPEATS = "0.1,0.5,0.9", 3
+_FULL_RATIOS, _FULL_REPEATS = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", 10
+
+
+def _method_list(values):
+    names = [m.strip() for v in (values or ["fastrp"]) for m in v.split(",") if m.strip()]
+    from .methods import get_method
+
+    for name in names:
+        get_method(name)  # ValueError listing the registered methods
+    if len(set(names)) != len(names):
+        raise CLIError(f"--method lists a method twice: {','.join(names)}")
+    return names
+
+
+def _method_params(names, pairs):
+    """-p name=value goes to every listed method that has the parameter; -p method:name=value
+    to one method. A name no listed method knows is an error."""
+    from .methods import get_method
+
+    per = {m: {} for m in names}
+    for key, value in _params(pairs).items():
+        target, _, pname = key.rpartition(":")
+        targets = [target] if target else [m for m in names if pname in get_method(m).params]
+        if target and target not in per:
+            raise CLIError(f"-p {key}=...: method {target!r} is not among --method {','.join(names)}")
+        if not targets:
+            raise CLIError(f"-p {key}=...: no method among {','.join(names)} has a parameter "
+                           f"{pname!r}")
+        for m in targets:
+            per[m][pname] = value
+    for m in names:
+        get_method(m).parse_params(per[m])  # parameter errors before any work
+    return per
+
+
+def _floats_arg(text, name):
+    try:
+        return [float(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise CLIError(f"{name} expects comma-separated numbers, got {text!r}") from None
+
+
+def _eval_inputs(args):
+    """(graph or None, labels indicator or None, embedding or None, description)."""
+    from .datasets import load, read_labels
+
+    if not (args.embedding or args.dataset or args.edges):
+        raise CLIError(f"{args.command} needs --dataset NAME, --graph EDGES --labels LABELS, or "
+                       "--embedding FILE --labels LABELS")
+    if args.embedding:
+        from .embedding import Embedding
+
+        if not args.labels:
+            raise CLIError("--embedding needs --labels FILE (node<TAB>label lines)")
+        emb = Embedding.load(args.embedding)
+        labels, _ = read_labels(args.labels, emb.node_ids)
+        return None, labels, emb, f"embedding {args.embedding}"
+    if args.dataset:
+        ds = load(args.dataset)
+        labels = ds.labels
+        if args.labels:
+            labels, _ = read_labels(args.labels, ds.graph.node_ids)
+        return ds.graph, labels, None, f"data set {args.dataset}"
+    if not args.labels:
+        raise CLIError("--graph needs --labels FILE (node<TAB>label lines)")
+    graph = _load_graph(args)
+    labels, _ = read_labels(args.labels, graph.node_ids)
+    return graph, labels, None, f"graph {args.edges}"
+
+
+def _run_facts(args, extra):
+    from . import __version__
+    from .methods import versions
+
+    return {"command": "graphembed " + " ".join(sys.argv[1:]) if args.argv is None
+            else "graphembed " + " ".join(args.argv), "graphembed": __version__,
+            "versions": versions(), "utc": _utc_now(), **extra}
+
+
+def _utc_now():
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _cmd_evaluate(args):
+    from .evaluation import node_classification
+    from .evaluation.report import comparison_table, results_dir, write_node_classification
+    from .methods import embed, get_method
+
+    full = args.full
+    ratios = _floats_arg(args.ratios or (_FULL_RATIOS if full else _QUICK_RATIOS), "--ratios")
+    repeats = args.repeats if args.repeats is not None else (_FULL_REPEATS if full else _QUICK_REPEATS)
+    graph, labels, emb, source = _eval_inputs(args)
+    names = ["embedding"] if emb is not None else _method_list(args.method)
+    per = {} if emb is not None else _method_params(names, args.param)
+    folder = results_dir(args.out, name=args.name, overwrite=args.overwrite)
+    print(f"node classification on {source}: ratios {ratios}, {repeats} repeats, C={args.C}, "
+          f"normalize={args.normalize}, seed {args.seed}; results in {folder}")
+    results, methods_run = [], {}
+    for name in names:
+        if emb is None:
+            e = embed(graph, name, dim=args.dim, random_state=args.seed,
+                      num_threads=args.threads, params=per[name])
+            print(f"{name}: embedded {len(e)} nodes × {e.dim} in {e.meta['seconds']:.2f} s")
+            methods_run[name] = {"params": e.meta["params"], "dim": e.dim,
+                                 "embed_seconds": e.meta["seconds"],
+                                 "description": get_method(name).description}
+        else:
+            e = emb
+            methods_run[name] = {"file": args.embedding, "meta": e.meta, "dim": e.dim}
+        res = node_classification(e, labels, train_ratios=ratios, repeats=repeats,
+                                  random_state=args.seed, C=args.C, normalize=args.normalize,
+                                  n_jobs=args.jobs, validation=args.validation,
+                                  progress=not args.quiet, method=name)
+        methods_run[name]["scoring_seconds"] = res.seconds
+        print(f"{name}: scored in {res.seconds:.1f} s")
+        results.append(res)
+    print(comparison_table(results))
+    run = _run_facts(args, {"source": source, "methods": methods_run, "seed": args.seed,
+                            "title": f"node classification, {source}"})
+    paths = write_node_classification(folder, results, run=run, plot=not args.no_plot)
+    print("wrote " + ", ".join(str(p) for p in paths))
+
+
+def _cmd_linkpred(args):
+    from .evaluation import EdgeSplit, edge_split, link_prediction
+    from .evaluation.report import results_dir, write_link_prediction
+    from .methods import embed
+
+    graph = _load_graph(args)
+    names = _method_list(args.method) if args.method != ["none"] else []
+    per = _method_params(names, args.param)
+    scorers = [s.strip() for s in args.scorer.split(",") if s.strip()]
+    folder = results_dir(args.out, name=args.name, overwrite=args.overwrite)
+    if args.split:
+        split = EdgeSplit.load(args.split)
+    else:
+        split = edge_split(graph, test_fraction=args.test_fraction, random_state=args.seed)
+    split.save(folder / "split.npz", overwrite=args.overwrite)
+    print(f"link prediction: {split.summary()}; results in {folder}")
+    results = []
+    for k, name in enumerate(names or [None]):
+        fn = None
+        if name is not None:
+            def fn(g, name=name):
+                return embed(g, name, dim=args.dim, random_state=args.seed,
+                             num_threads=args.threads, params=per[name])
+        res = link_prediction(graph, fn, split=split, scorer=scorers,
+                              heuristics=(k == 0 and not args.no_heuristics),
+                              C=args.C, method=name or "heuristic")
+        if res.embed_seconds is not None:
+            print(f"{name}: embedded the residual graph in {res.embed_seconds:.2f} s, "
+                  f"scored in {res.scoring_seconds:.1f} s")
+        results.append(res)
+    print(results[0].table() if len(results) == 1 else "\n".join(
+        r.table() if i == 0 else "\n".join(r.table().splitlines()[1:])
+        for i, r in enumerate(results)))
+    run = _run_facts(args, {"graph": args.dataset or args.edges, "seed": args.seed,
+                            "methods": {n: per[n] for n in names}, "dim": args.dim})
+    paths = write_link_prediction(folder, results, run=run)
+    print("wrote " + ", ".join(str(p) for p in paths + [folder / "split.npz"]))
+
+
+def _cmd_tune(args):
+    import json
+
+    from .evaluation import tune
+    from .evaluation.report import results_dir
+    from .evaluation.tune import FASTRP_SPACE
+    from .methods import embed, get_method
+
+    graph, labels, _, source = _eval_inputs(args)
+    (name,) = _method_list([args.method])
+    method = get_method(name)
+    fixed = _method_params([name], args.param)[name]
+    if args.space:
+        space = {}
+        for item in args.space:
+            if "=" not in item:
+                raise CLIError(f"--space expects name=v1;v2;..., got {item!r}")
+            key, values = item.split("=", 1)
+            key = key.strip().replace("-", "_")
+            if key not in method.params:
+                raise CLIError(f"--space {key}: method {name!r} has no such parameter")
+            space[key] = [method.parse_params({key: v})[key] for v in values.split(";") if v]
+    elif name == "fastrp":
+        space = FASTRP_SPACE
+    else:
+        raise CLIError(f"no default search space for {name!r}; give --space name=v1;v2;...")
+    folder = results_dir(args.out, name=args.name, overwrite=args.overwrite)
+
+    def run_embed(g, **params):
+        return embed(g, name, dim=args.dim, random_state=args.seed, num_threads=args.threads,
+                     params={**fixed, **params}).vectors
+
+    print(f"tuning {name} on {source} (validation inside the training part of ratio "
+          f"{args.ratio}; the test part is never read); results in {folder}")
+    res = tune(graph, labels, run_embed, space, train_ratio=args.ratio, repeats=args.repeats,
+               random_state=args.seed, budget=args.budget, C=args.C, normalize=args.normalize,
+               n_jobs=args.jobs, test=args.test, log=None if args.quiet else print)
+    print(res.table())
+    print(f"best by validation {res.metric}: {res.best_params} ({res.best_score:.4f})")
+    payload = {"task": "tune", "method": name, "dim": args.dim, "fixed_params": fixed,
+               "best_params": res.best_params, "best_validation": res.best_score,
+               "nested_test": res.nested, "protocol": res.params, "trials": res.trials,
+               "seconds": res.seconds,
+               "run": _run_facts(args, {"source": source, "seed": args.seed})}
+    path = folder / "tune.json"
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    print(f"wrote {path}")
+
+
+def _add_protocol_args(p):
+    p.add_argument("-C", "--C", type=float, default=1.0, help="inverse regularisation (default 1.0)")
+    p.add_argument("--normalize", default="none", choices=["none", "l2", "standardize"],
+                   help="vector normalisation before the classifier (default none)")
+    p.add_argument("--jobs", type=int, default=-1, help="threads for the classifier fits "
+                   "(default -1: all cores)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the embedding and of the shuffles (repeat r uses seed+r)")
+
+
+def _add_output_args(p):
+    p.add_argument("--out", default=None, help="results folder (default "
+                   "./graphembed-results/<--name or a UTC timestamp>)")
+    p.add_argument("--name", default=None, help="name of the run's folder under graphembed-results")
+    p.add_argument("--overwrite", action="store_true", help="write into a non-empty results folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or per-trial lines")
+
+
+def _add_method_args(p, multiple=True):
+    p.add_argument("--method", action="append" if multiple else "store",
+                   default=None if multiple else "fastrp",
+                   help="embedding method (repeatable or comma list: --method fastrp,degree)")
+    p.add_argument("--dim", type=int, default=128)
+    p.add_argument("--threads", type=int, default=None, help="numba threads for the embedding")
+    p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
+                   help="method parameter, repeatable; METHOD:NAME=VALUE for one method only")
+
+
+def _add_evaluation_parsers(sub):
+    p = sub.add_parser("evaluate", help="node classification: embed, score, write CSV/JSON/PNG",
+                       description="Node classification with the DeepWalk/node2vec/FastRP "
+                       f"protocol. Quick by default (ratios {_QUICK_RATIOS} × {_QUICK_REPEATS} "
+                       f"repeats); --full runs 9 ratios × {_FULL_REPEATS} repeats.")
+    _add_graph_input(p, required=False)
+    p.add_argument("--labels", help="node<TAB>label file (one pair per line; .gz allowed)")
+    p.add_argument("--embedding", help="score a saved embedding file instead of embedding a graph")
+    _add_method_args(p)
+    p.add_argument("--ratios", default=None, help=f"training ratios (default {_QUICK_RATIOS})")
+    p.add_argument("--repeats", type=int, default=None,
+                   help=f"shuffles per ratio (default {_QUICK_REPEATS})")
+    p.add_argument("--full", action="store_true",
+                   help=f"the full protocol: ratios 0.1..0.9 × {_FULL_REPEATS} repeats")
+    p.add_argument("--validation", action="store_true",
+                   help="score on validation nodes split from each training part (test never read)")
+    p.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    _add_protocol_args(p)
+    _add_output_args(p)
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("linkpred", help="link prediction: split edges, embed the residual graph, "
+                       "score against heuristics")
+    _add_graph_input(p)
+    _add_method_args(p)
+    p.add_argument("--scorer", default="cosine,hadamard",
+                   help="comma list of cosine, dot, hadamard, average, l1, l2")
+    p.add_argument("--test-fraction", type=float, default=0.5)
+    p.add_argument("--split", default=None, help="reuse a split saved by an earlier run (.npz)")
+    p.add_argument("--no-heuristics", action="store_true")
+    p.add_argument("-C", "--C", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    _add_output_args(p)
+    p.set_defaults(func=_cmd_linkpred)
+
+    p = sub.add_parser("tune", help="search method parameters on validation splits")
+    _add_graph_input(p, required=False)
+    p.add_argument("--labels", help="node<TAB>label file")
+    p.add_argument("--embedding", help=argparse.SUPPRESS)
+    _add_method_args(p, multiple=False)
+    p.add_argument("--space", action="append", metavar="NAME=V1;V2;...",
+                   help="candidate values of one parameter (default for fastrp: iteration "
+                   "weights and normalization_strength)")
+    p.add_argument("--ratio", type=float, default=0.5, help="training ratio whose training part "
+                   "is split for validation (default 0.5)")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--budget", type=int, default=40, help="most candidates tried")
+    p.add_argument("--test", action="store_true",
+                   help="after choosing, score each repeat's winner once on its test part")
+    _add_protocol_args(p)
+    _add_output_args(p)
+    p.set_defaults(func=_cmd_tune)
+
+
 def _add_graph_input(p, required=True):
     src = p.add_mutually_exclusive_group(required=required)
     src.add_argument("--graph", dest="edges", help="edge-list file (.tsv/.csv/.txt[.gz])")
@@ -108,12 +406,15 @@ def _build_parser():
 
     p = sub.add_parser("datasets", help="list the bundled data sets")
     p.set_defaults(func=_cmd_datasets)
+
+    _add_evaluation_parsers(sub)
     return parser
 
 
 def main(argv=None):
     parser = _build_parser()
     args = parser.parse_args(argv)
+    args.argv = argv
     if args.command == "embed" and not (args.edges or args.dataset):
         parser.error("embed needs an edge-list file or --dataset NAME")
     try:

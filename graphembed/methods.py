@@ -116,6 +116,14 @@ register(Method(
 ))
 
 
+register(Method(
+    "degree",
+    "graphembed.evaluation.baselines:degree_embedding",
+    "baseline: log-degree and a one-hot degree bucket (a method should beat it)",
+    {},
+))
+
+
 def get_method(name: str) -> Method:
     """The registered method called ``name``; ValueError listing the names otherwise."""
     if name not in METHODS:

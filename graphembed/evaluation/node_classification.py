@@ -1,0 +1,450 @@
+"""Node classification, scored as DeepWalk, node2vec and FastRP score it.
+
+For each training ratio and each of ``repeats`` seeded shuffles of the *labelled* nodes, a
+one-vs-rest L2 logistic regression (scikit-learn, liblinear) is fitted on the first
+``floor(ratio * n)`` nodes and predicts the rest: for a test node with k true labels, its k
+highest-scoring labels (single-label data: the argmax). Micro- and Macro-F1 are computed against
+the full label list with ``zero_division=0`` and reported as mean ± std over the repeats.
+
+The per-label fits are independent: they run on ``n_jobs`` threads (liblinear releases the GIL,
+so threads share the features instead of copying them to worker processes).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._validation import check_choice, check_float, check_int, check_seed
+from .splits import check_ratio, node_split, validation_split
+
+__all__ = ["node_classification", "NodeClassificationResult", "as_label_matrix",
+           "as_feature_matrix", "f1_scores", "top_k_predictions", "DEFAULT_RATIOS"]
+
+DEFAULT_RATIOS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+NORMALIZATIONS = ("none", "l2", "standardize")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def as_feature_matrix(embedding, name="embedding"):
+    """``(vectors, node_ids or None)`` from an ndarray or an :class:`~graphembed.Embedding`.
+
+    Raises ValueError for a non-2-D array, an empty one or non-finite values (naming the row).
+    """
+    from ..embedding import Embedding
+
+    node_ids = None
+    if isinstance(embedding, Embedding):
+        node_ids, X = embedding.node_ids, embedding.vectors
+    else:
+        X = np.asarray(embedding)
+    if X.dtype.kind not in "iuf" or X.dtype == np.bool_:
+        raise TypeError(f"{name} must hold numbers, got dtype {X.dtype}")
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array (nodes × dim), got shape {X.shape}")
+    finite = np.isfinite(X).all(axis=1)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        raise ValueError(
+            f"{name} has NaN or infinite values (first in row {row}); fix the embedding "
+            "before scoring it"
+        )
+    return X, node_ids
+
+
+def as_label_matrix(labels, n, node_ids=None):
+    """Labels in any accepted form → ``(indicator (n × L) CSR int8, label_names)``.
+
+    Accepted forms:
+
+    * a scipy sparse or dense 2-D 0/1 array (n × L), row i for node i;
+    * a 1-D array of one label per node; ``None``/NaN, or a negative integer in an integer
+      array, marks an unlabelled node;
+    * a list of n label collections (list, tuple, set; empty or ``None`` for unlabelled);
+    * a dict ``{node_id: label or collection of labels}`` (needs the node ids, e.g. from an
+      :class:`~graphembed.Embedding`); nodes missing from the dict are unlabelled.
+
+    Raises ValueError when the number of rows differs from ``n`` or a dict names an unknown node.
+    Time and memory O(n + number of (node, label) pairs).
+    """
+    if sp.issparse(labels) or (isinstance(labels, np.ndarray) and labels.ndim == 2):
+        Y = sp.csr_array(labels)
+        if Y.shape[0] != n:
+            raise ValueError(
+                f"labels has {Y.shape[0]} rows but the embedding has {n}; row i of the label "
+                "matrix must belong to row i of the embedding"
+            )
+        Y = sp.csr_array((Y != 0).astype(np.int8))
+        Y.eliminate_zeros()
+        return Y, np.arange(Y.shape[1])
+    if isinstance(labels, dict):
+        if node_ids is None:
+            raise ValueError(
+                "labels given as a dict {node_id: labels} need node ids: pass an Embedding "
+                "(or node_ids=...) rather than a bare array"
+            )
+        index = {v: i for i, v in enumerate(np.asarray(node_ids).tolist())}
+        per_row = [None] * n
+        for node, labs in labels.items():
+            key = node.item() if isinstance(node, np.generic) else node
+            if key not in index:
+                raise ValueError(
+                    f"labels given for node {node!r}, which is not in the embedding; drop it or "
+                    "embed a graph that contains it"
+                )
+            per_row[index[key]] = labs
+        return _from_rows(per_row, n, nested=None)
+    if isinstance(labels, np.ndarray) and labels.ndim == 1:
+        if len(labels) != n:
+            raise ValueError(
+                f"labels has {len(labels)} entries but the embedding has {n} rows; give one "
+                "label (or None for unlabelled) per node"
+            )
+        if labels.dtype.kind in "iu":
+            return _from_rows([int(x) if x >= 0 else None for x in labels], n, nested=False)
+        return _from_rows(labels.tolist(), n, nested=False)
+    if isinstance(labels, (list, tuple)):
+        if len(labels) != n:
+            raise ValueError(
+                f"labels has {len(labels)} entries but the embedding has {n} rows; give one "
+                "entry (a label, a list of labels, or None) per node"
+            )
+        return _from_rows(list(labels), n, nested=None)
+    raise TypeError(
+        "labels must be a sparse or dense (n × L) indicator matrix, a 1-D label array, a list "
+        f"of label lists or a dict {{node_id: labels}}, got {type(labels).__name__}"
+    )
+
+
+def _is_missing(x):
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _from_rows(rows, n, nested):
+    pairs_row, pairs_label = [], []
+    for i, entry in enumerate(rows):
+        if _is_missing(entry):
+            continue
+        many = isinstance(entry, (list, tuple, set, frozenset, np.ndarray)) if nested is None \
+            else nested
+        for lab in (entry if many else [entry]):
+            if _is_missing(lab):
+                continue
+            pairs_row.append(i)
+            pairs_label.append(lab.item() if isinstance(lab, np.generic) else lab)
+    if not pairs_label:
+        raise ValueError("labels: no node has a label; nothing to classify")
+    try:
+        values = np.array(pairs_label)
+        names, cols = np.unique(values, return_inverse=True)
+    except TypeError:
+        values = np.array([str(v) for v in pairs_label])
+        names, cols = np.unique(values, return_inverse=True)
+    Y = sp.csr_array((np.ones(len(cols), np.int8), (np.array(pairs_row), cols.ravel())),
+                     shape=(n, len(names)))
+    Y.sum_duplicates()
+    Y.data[:] = 1
+    return Y, names
+
+
+def _normalize(X, how):
+    X = np.asarray(X, dtype=np.float64)
+    if how == "l2":
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        return X / np.where(norms > 0, norms, 1.0)
+    if how == "standardize":
+        std = X.std(axis=0)
+        return (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    return X
+
+
+# --------------------------------------------------------------------------- scoring pieces
+
+
+def top_k_predictions(scores, k):
+    """Indicator of each row's ``k[i]`` highest scores (ties: lower label index first).
+
+    >>> top_k_predictions(np.array([[0.1, 0.9, 0.5], [3.0, 1.0, 2.0]]), np.array([2, 1]))
+    array([[False,  True,  True],
+           [ True, False, False]])
+    """
+    scores = np.asarray(scores)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(scores.shape[0])[:, None]
+    ranks[rows, order] = np.arange(scores.shape[1])[None, :]
+    return ranks < np.asarray(k)[:, None]
+
+
+def f1_scores(Y_true, Y_pred):
+    """(Micro-F1, Macro-F1) of two boolean indicator arrays over all their columns.
+
+    A label with no true and no predicted node scores 0 in the macro average (scikit-learn's
+    ``zero_division=0``).
+
+    >>> f1_scores(np.array([[1, 0], [0, 1]], bool), np.array([[1, 0], [1, 0]], bool))
+    (0.5, 0.3333333333333333)
+    """
+    Y_true = np.asarray(Y_true, dtype=bool)
+    Y_pred = np.asarray(Y_pred, dtype=bool)
+    tp = (Y_true & Y_pred).sum(axis=0).astype(np.float64)
+    fp = (~Y_true & Y_pred).sum(axis=0).astype(np.float64)
+    fn = (Y_true & ~Y_pred).sum(axis=0).astype(np.float64)
+    denom = 2 * tp.sum() + fp.sum() + fn.sum()
+    micro = 2 * tp.sum() / denom if denom > 0 else 0.0
+    d = 2 * tp + fp + fn
+    per_label = np.divide(2 * tp, d, out=np.zeros_like(tp), where=d > 0)
+    return float(micro), float(per_label.mean()) if len(per_label) else 0.0
+
+
+def _fit_one(X_fit, y, C, penalty, solver, max_iter, seed):
+    """Coefficients and intercept of one binary logistic regression (constant y handled)."""
+    positives = int(y.sum())
+    if positives == 0 or positives == len(y):
+        # scikit-learn cannot fit one class; the label's score is then a constant
+        return np.zeros(X_fit.shape[1]), (np.inf if positives else -np.inf)
+    from sklearn.linear_model import LogisticRegression
+
+    kwargs = {} if penalty == "l2" else {"penalty": penalty}  # "l2" is the default
+    clf = LogisticRegression(C=C, solver=solver, max_iter=max_iter, random_state=seed, **kwargs)
+    clf.fit(X_fit, y)
+    return clf.coef_[0], float(clf.intercept_[0])
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class NodeClassificationResult:
+    """Scores of one embedding: ``scores[(ratio, metric)]`` holds one value per repeat.
+
+    ``metric`` is ``"micro_f1"`` or ``"macro_f1"``. ``params`` records every setting of the
+    protocol (with the scikit-learn version); ``seconds`` is the scoring time.
+    """
+
+    scores: dict
+    params: dict
+    seconds: float
+    method: str = "embedding"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratios(self):
+        return sorted({r for r, _ in self.scores})
+
+    def mean(self, ratio, metric="micro_f1"):
+        return float(np.mean(self.scores[(ratio, metric)]))
+
+    def std(self, ratio, metric="micro_f1"):
+        return float(np.std(self.scores[(ratio, metric)]))
+
+    def rows(self):
+        """One dict per ratio × metric: method, ratio, metric, mean, std, repeats, values."""
+        out = []
+        for ratio in self.ratios:
+            for metric in ("micro_f1", "macro_f1"):
+                vals = self.scores[(ratio, metric)]
+                out.append({"method": self.method, "ratio": ratio, "metric": metric,
+                            "mean": float(np.mean(vals)), "std": float(np.std(vals)),
+                            "repeats": len(vals), "values": [float(v) for v in vals]})
+        return out
+
+    def table(self):
+        """A printable table: one line per ratio with Micro/Macro-F1 mean ± std."""
+        lines = [f"{'ratio':>6}  {'Micro-F1':>15}  {'Macro-F1':>15}  ({self.method})"]
+        for r in self.ratios:
+            lines.append(
+                f"{r:>6.2f}  {self.mean(r):.4f} ± {self.std(r):.4f}  "
+                f"{self.mean(r, 'macro_f1'):.4f} ± {self.std(r, 'macro_f1'):.4f}"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return self.table()
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+def node_classification(
+    embedding,
+    labels,
+    *,
+    train_ratios=DEFAULT_RATIOS,
+    repeats=10,
+    random_state=0,
+    C=1.0,
+    normalize="none",
+    n_jobs=None,
+    solver="liblinear",
+    penalty="l2",
+    max_iter=100,
+    validation=False,
+    validation_fraction=0.2,
+    node_ids=None,
+    progress=False,
+    method="embedding",
+) -> NodeClassificationResult:
+    """Score an embedding by multi-label (or single-label) node classification.
+
+    Parameters
+    ----------
+    embedding : ndarray (n, dim) or Embedding
+        Row i is node i. No NaN or infinite values.
+    labels
+        An (n × L) indicator matrix (sparse or dense), a 1-D label array (None/NaN or a
+        negative integer = unlabelled), a list of label lists, or a dict {node_id: labels} (with
+        an Embedding or ``node_ids``); see :func:`as_label_matrix`. Unlabelled nodes are left out.
+    train_ratios : sequence of floats in (0, 1)
+        Share of the labelled nodes that trains, per ratio.
+    repeats : int
+        Seeded shuffles per ratio; repeat r uses seed ``random_state + r`` for every ratio.
+    C, penalty, solver, max_iter
+        The logistic regression of scikit-learn (one-vs-rest, one binary fit per label).
+    normalize : {"none", "l2", "standardize"}
+        Applied to the vectors before the classifier (standardize uses all rows, no labels).
+    n_jobs : int or None
+        Threads for the per-label fits (None = 1, -1 = all cores).
+    validation : bool
+        Validation mode: split every training part again (``validation_fraction`` validates)
+        and score on the validation nodes; the test part is never read.
+    progress : bool
+        Show a tqdm progress bar over the fits.
+    method : str
+        A name for the result rows.
+
+    Returns
+    -------
+    NodeClassificationResult
+
+    Cost: ``len(train_ratios) * repeats * L`` liblinear fits, each about O(iterations · n_train ·
+    dim); memory O(n · dim) for a float64 copy of the vectors plus liblinear's copy of one
+    training part per running fit.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [0.1], [0.2], [1.0], [1.1], [1.2]] * 5)
+    >>> y = np.array([0, 0, 0, 1, 1, 1] * 5)
+    >>> res = node_classification(X, y, train_ratios=[0.5], repeats=2, C=100.0)
+    >>> res.mean(0.5, "micro_f1")
+    1.0
+    """
+    X, emb_ids = as_feature_matrix(embedding)
+    n = X.shape[0]
+    if node_ids is not None:
+        node_ids = np.asarray(node_ids)
+        if len(node_ids) != n:
+            raise ValueError(f"node_ids has {len(node_ids)} entries but the embedding has {n} rows")
+    else:
+        node_ids = emb_ids
+    Y, label_names = as_label_matrix(labels, n, node_ids)
+    ratios = [check_ratio("train_ratios", r) for r in np.atleast_1d(train_ratios).tolist()]
+    if not ratios:
+        raise ValueError("train_ratios must hold at least one ratio in (0, 1)")
+    repeats = check_int("repeats", repeats, minimum=1)
+    random_state = check_seed("random_state", random_state)
+    C = check_float("C", C, minimum=0.0, strict_min=True)
+    normalize = check_choice("normalize", normalize, NORMALIZATIONS)
+    max_iter = check_int("max_iter", max_iter, minimum=1)
+    if n_jobs is not None:
+        n_jobs = check_int("n_jobs", n_jobs)
+    if validation:
+        validation_fraction = check_ratio("validation_fraction", validation_fraction)
+
+    labelled = np.flatnonzero(np.diff(Y.indptr) > 0)
+    Xl = _normalize(X[labelled], normalize)
+    Yl = Y[labelled].toarray().astype(bool)
+    k_true = Yl.sum(axis=1)
+    multilabel = bool(k_true.max() > 1)
+    n_lab, L = Yl.shape
+
+    # every split, made up front so that errors surface before any fit
+    splits = []
+    for ratio in ratios:
+        for r in range(repeats):
+            seed = random_state + r
+            train, test = node_split(n_lab, ratio, seed)
+            if validation:
+                train, test = validation_split(train, validation_fraction, seed)
+            splits.append((ratio, r, seed, train, test))
+
+    t0 = time.perf_counter()
+    fits = [(s, j) for s in range(len(splits)) for j in range(L)]
+
+    def tasks():
+        current = None
+        for s, j in fits:
+            if current is None or current[0] != s:
+                train = splits[s][3]
+                current = (s, np.ascontiguousarray(Xl[train]), Yl[train])
+            _, X_fit, Y_fit = current
+            yield s, j, X_fit, Y_fit[:, j]
+
+    from joblib import Parallel, delayed
+
+    def run(s, j, X_fit, y):
+        return s, j, _fit_one(X_fit, y.astype(np.int64), C, penalty, solver, max_iter,
+                              splits[s][2])
+
+    parallel = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator")
+    results = parallel(delayed(run)(*t) for t in tasks())
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(fits), desc=f"{method}: fits", unit="fit", leave=False)
+    coefs = {}
+    scores = {(ratio, m): [] for ratio in ratios for m in ("micro_f1", "macro_f1")}
+    pending = {s: L for s in range(len(splits))}
+    for s, j, (w, b) in results:
+        coefs.setdefault(s, [None] * L)[j] = (w, b)
+        pending[s] -= 1
+        if bar is not None:
+            bar.update(1)
+        if pending[s] == 0:
+            ratio, _, _, _, test = splits[s]
+            W = np.stack([c[0] for c in coefs[s]], axis=1)
+            intercepts = np.array([c[1] for c in coefs[s]])
+            with np.errstate(invalid="ignore"):
+                S = Xl[test] @ W + intercepts[None, :]
+            S = np.where(np.isposinf(intercepts)[None, :], np.inf, S)
+            S = np.where(np.isneginf(intercepts)[None, :], -np.inf, S)
+            pred = top_k_predictions(S, k_true[test])
+            micro, macro = f1_scores(Yl[test], pred)
+            scores[(ratio, "micro_f1")].append(micro)
+            scores[(ratio, "macro_f1")].append(macro)
+            del coefs[s]
+    if bar is not None:
+        bar.close()
+    seconds = time.perf_counter() - t0
+
+    import sklearn
+
+    params = {
+        "protocol": "validation" if validation else "test",
+        "train_ratios": ratios,
+        "repeats": repeats,
+        "seeds": [random_state + r for r in range(repeats)],
+        "random_state": random_state,
+        "classifier": "one-vs-rest LogisticRegression",
+        "C": C, "penalty": penalty, "solver": solver, "max_iter": max_iter,
+        "normalize": normalize,
+        "prediction": "top-k (k = number of true labels)" if multilabel else "argmax",
+        "zero_division": 0,
+        "labelled_nodes": int(n_lab),
+        "nodes": int(n),
+        "labels": int(L),
+        "dim": int(X.shape[1]),
+        "n_jobs": n_jobs,
+        "scikit-learn": sklearn.__version__,
+    }
+    if validation:
+        params["validation_fraction"] = validation_fraction
+    return NodeClassificationResult(scores, params, seconds, method,
+                                    {"label_names": [str(x) for x in label_names]})
