@@ -1,0 +1,214 @@
+"""Benchmark of graphembed.as_csr on a large random graph, against sort-based baselines.
+
+    python bench/as_csr.py            # 1e6 nodes, 1e7 edges (R-MAT), 2e6-line edge file
+    python bench/as_csr.py --quick    # 1e5 nodes, 1e6 edges, 2e5-line edge file
+
+Each variant runs in its own subprocess (so peak memory is its own), after a warm-up call on a
+tiny graph (compile time is reported apart). Variants:
+
+* ``as_csr``: graphembed's counting-sort build (undirected: symmetrise, merge duplicates, drop
+  self-loops) from (src, dst) int64 arrays;
+* ``lexsort``: the same canonicalisation by two global ``np.lexsort`` passes (graphembed's
+  previous implementation), the baseline;
+* ``scipy``: ``coo_array((ones, (src, dst))) + transpose``, then ``tocsr()``, ``sum_duplicates()``
+  and ``setdiag(0)``-free loop removal: what a scipy user would write (no weights kept);
+* ``read_fast`` / ``read_python``: reading an integer TSV edge file with the compiled reader vs a
+  line-by-line Python reader (the previous implementation).
+
+Prints a table and writes bench/results/as_csr.json (and .md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rmat_edges(scale, m, seed, a=0.57, b=0.19, c=0.19):
+    """R-MAT (Chakrabarti et al. 2004) edges on 2**scale nodes, vectorised, int64."""
+    rng = np.random.default_rng(seed)
+    src = np.zeros(m, dtype=np.int64)
+    dst = np.zeros(m, dtype=np.int64)
+    for _ in range(scale):
+        r = rng.random(m)
+        down = r >= a + b  # quadrants c, d
+        right = ((r >= a) & (r < a + b)) | (r >= a + b + c)  # quadrants b, d
+        src = (src << 1) | down
+        dst = (dst << 1) | right
+    # scatter ids so that hubs are not all at small ids
+    perm = rng.permutation(1 << scale)
+    return perm[src], perm[dst]
+
+
+def lexsort_baseline(rows, cols, n):
+    """The previous canonicalisation: drop loops, lexsort, dedupe, mirror, lexsort, dedupe."""
+    keep = rows != cols
+    rows, cols = rows[keep], cols[keep]
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    new = np.empty(len(rows), dtype=bool)
+    new[0] = True
+    np.not_equal(rows[1:], rows[:-1], out=new[1:])
+    new[1:] |= cols[1:] != cols[:-1]
+    starts = np.flatnonzero(new)
+    rows, cols = rows[starts], cols[starts]
+    r2 = np.concatenate([rows, cols])
+    c2 = np.concatenate([cols, rows])
+    order = np.lexsort((c2, r2))
+    r2, c2 = r2[order], c2[order]
+    new = np.empty(len(r2), dtype=bool)
+    new[0] = True
+    np.not_equal(r2[1:], r2[:-1], out=new[1:])
+    new[1:] |= c2[1:] != c2[:-1]
+    starts = np.flatnonzero(new)
+    rows, cols = r2[starts], c2[starts]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr, cols.astype(np.int32)
+
+
+def scipy_baseline(rows, cols, n):
+    import scipy.sparse as sp
+
+    keep = rows != cols
+    rows, cols = rows[keep], cols[keep]
+    ones = np.ones(2 * len(rows), dtype=np.float32)
+    m = sp.coo_array((ones, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))),
+                     shape=(n, n)).tocsr()
+    m.sum_duplicates()
+    m.data[:] = 1
+    return m.indptr, m.indices
+
+
+def python_reader(path):
+    """The previous edge-file reader: split every line in Python."""
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    fields = [ln.split() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    src = np.array([f[0] for f in fields], dtype=np.int64)
+    dst = np.array([f[1] for f in fields], dtype=np.int64)
+    return src, dst
+
+
+def _child(variant, npz, path):
+    import numba
+
+    import graphembed as ge
+    from graphembed.graph import read_edgelist
+
+    data = np.load(npz)
+    src, dst, n = data["src"], data["dst"], int(data["n"])
+    # warm-up on a tiny input: compile (or load from cache) before timing
+    t0 = time.perf_counter()
+    tiny = (np.array([0, 1, 2, 2]), np.array([1, 2, 0, 0]))
+    ge.as_csr(tiny, num_nodes=3)
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "t.tsv")
+        with open(p, "w") as fh:
+            fh.write("0\t1\n1\t2\n")
+        read_edgelist(p)
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if variant == "as_csr":
+        g = ge.as_csr((src, dst), num_nodes=n)
+        out = (g.indptr, g.indices)
+    elif variant == "lexsort":
+        out = lexsort_baseline(src, dst, n)
+    elif variant == "scipy":
+        out = scipy_baseline(src, dst, n)
+    elif variant == "read_fast":
+        s, t, _ = read_edgelist(path)
+        out = (s, t)
+    elif variant == "read_python":
+        out = python_reader(path)
+    seconds = time.perf_counter() - t0
+    digest = int(np.asarray(out[1], dtype=np.int64).sum() % (1 << 61)) + int(out[0][-1])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"variant": variant, "seconds": seconds, "compile_seconds": compile_s,
+                      "peak_rss_mb": peak_mb, "check": digest, "threads": numba.get_num_threads()}))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="10x smaller graph")
+    ap.add_argument("--repeats", type=int, default=3, help="runs per variant (median reported)")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    scale, m, file_m = (17, 10**6, 2 * 10**5) if args.quick else (20, 10**7, 2 * 10**6)
+    n = 1 << scale
+    src, dst = rmat_edges(scale, m, seed=1)
+    tmp = tempfile.mkdtemp(prefix="bench-as-csr-")
+    npz = os.path.join(tmp, "edges.npz")
+    np.savez(npz, src=src, dst=dst, n=n)
+    path = os.path.join(tmp, "edges.tsv")
+    np.savetxt(path, np.stack([src[:file_m], dst[:file_m]], axis=1), fmt="%d", delimiter="\t")
+    file_mb = os.path.getsize(path) / 2**20
+    results = {}
+    for variant in ("as_csr", "lexsort", "scipy", "read_fast", "read_python"):
+        runs = []
+        for _ in range(args.repeats):
+            out = subprocess.run([sys.executable, __file__, "--child", variant, npz, path],
+                                 check=True, capture_output=True, text=True)
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        results[variant] = {
+            "median_seconds": float(np.median([r["seconds"] for r in runs])),
+            "seconds": [r["seconds"] for r in runs],
+            "compile_seconds": float(np.median([r["compile_seconds"] for r in runs])),
+            "peak_rss_mb": float(np.median([r["peak_rss_mb"] for r in runs])),
+            "threads": runs[0]["threads"],
+            "check": runs[0]["check"],
+        }
+    if results["as_csr"]["check"] != results["lexsort"]["check"]:
+        raise SystemExit("as_csr and the lexsort baseline disagree")
+    base = results["lexsort"]["median_seconds"]
+    fbase = results["read_python"]["median_seconds"]
+    for v in ("as_csr", "lexsort", "scipy"):
+        results[v]["speedup_vs_lexsort"] = base / results[v]["median_seconds"]
+    for v in ("read_fast", "read_python"):
+        results[v]["speedup_vs_python_reader"] = fbase / results[v]["median_seconds"]
+    import numba
+    import scipy
+
+    record = {
+        "graph": {"generator": "R-MAT(0.57, 0.19, 0.19), seed 1", "nodes": n, "edges_in": m,
+                  "file_lines": file_m, "file_mb": file_mb},
+        "results": results,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "numpy": np.__version__, "scipy": scipy.__version__,
+                    "numba": numba.__version__, "platform": platform.platform()},
+        "repeats": args.repeats,
+    }
+    rows = ["| variant | median s | speedup | peak RSS MB | compile s |", "|---|---:|---:|---:|---:|"]
+    for v, r in results.items():
+        sp_ = r.get("speedup_vs_lexsort", r.get("speedup_vs_python_reader"))
+        rows.append(f"| {v} | {r['median_seconds']:.3f} | {sp_:.2f}x | {r['peak_rss_mb']:.0f} | "
+                    f"{r['compile_seconds']:.2f} |")
+    header = (f"as_csr on R-MAT, {n} nodes, {m} input edges (undirected, threads "
+              f"{results['as_csr']['threads']}); file: {file_m} lines, {file_mb:.0f} MB. "
+              "Speedups: build vs lexsort, readers vs the Python reader.")
+    table = header + "\n\n" + "\n".join(rows)
+    print(table)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    name = "as_csr_quick" if args.quick else "as_csr"
+    with open(os.path.join(HERE, "results", name + ".json"), "w") as fh:
+        json.dump(record, fh, indent=1)
+    with open(os.path.join(HERE, "results", name + ".md"), "w") as fh:
+        fh.write(table + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,384 @@
+"""Kernels behind :func:`graphembed.as_csr`: building a canonical CSR from arcs, parsing edge lists.
+
+``build_csr`` is a counting sort: count the entries of every row, scatter each arc into its row,
+then sort and merge each row on its own (in parallel over rows). Time O(m + n + Σ d log d) with
+d the row lengths, memory O(m + n); no global sort of the arcs.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+# merge rules for arcs given more than once
+DUP_SUM = 0
+DUP_MAX = 1
+DUP_ERROR = 2
+
+# parse_edgelist status codes (anything but OK sends the caller to its careful, slow reader)
+PARSE_OK = 0
+PARSE_FALLBACK = 1
+
+_SMALL_ROW = 24  # rows up to this length are insertion-sorted; longer ones use a merge sort
+
+
+@njit(cache=True)
+def _row_starts(rows, cols, w, n, weighted, drop_loops, symmetric):
+    """indptr of the scattered (unmerged) entries: one per kept arc, two if symmetrised."""
+    counts = np.zeros(n + 1, dtype=np.int64)
+    for e in range(rows.shape[0]):
+        r = rows[e]
+        c = cols[e]
+        if r == c and drop_loops:
+            continue
+        if weighted and w[e] == 0.0:
+            continue
+        counts[r + 1] += 1
+        if symmetric and r != c:
+            counts[c + 1] += 1
+    for i in range(n):
+        counts[i + 1] += counts[i]
+    return counts
+
+
+@njit(cache=True)
+def _scatter(rows, cols, w, starts, weighted, drop_loops, symmetric, keys, vals):
+    """Write every kept arc into its row: key = column (times 2 plus the direction bit if
+    symmetrised: 0 for an arc r→c as given, 1 for the mirror of an arc c→r)."""
+    n = starts.shape[0] - 1
+    pos = starts[:n].copy()
+    shift = 1 if symmetric else 0
+    for e in range(rows.shape[0]):
+        r = rows[e]
+        c = cols[e]
+        if r == c and drop_loops:
+            continue
+        x = w[e] if weighted else 1.0
+        if weighted and x == 0.0:
+            continue
+        p = pos[r]
+        keys[p] = c << shift
+        if weighted:
+            vals[p] = x
+        pos[r] = p + 1
+        if symmetric and r != c:
+            p = pos[c]
+            keys[p] = (r << 1) | 1
+            if weighted:
+                vals[p] = x
+            pos[c] = p + 1
+
+
+@njit(cache=True, inline="always")
+def _merge(a, b, how):
+    if how == DUP_MAX:
+        return a if a >= b else b
+    return a + b
+
+
+@njit(cache=True)
+def _sort_row(keys, vals, lo, hi, weighted):
+    """Stable sort of keys[lo:hi] (carrying vals along)."""
+    length = hi - lo
+    if length <= _SMALL_ROW:
+        for i in range(lo + 1, hi):
+            k = keys[i]
+            v = vals[i] if weighted else 0.0
+            j = i - 1
+            while j >= lo and keys[j] > k:
+                keys[j + 1] = keys[j]
+                if weighted:
+                    vals[j + 1] = vals[j]
+                j -= 1
+            keys[j + 1] = k
+            if weighted:
+                vals[j + 1] = v
+        return
+    if not weighted:
+        keys[lo:hi].sort()
+        return
+    order = np.argsort(keys[lo:hi], kind="mergesort")
+    k_copy = keys[lo:hi].copy()
+    v_copy = vals[lo:hi].copy()
+    for i in range(length):
+        keys[lo + i] = k_copy[order[i]]
+        vals[lo + i] = v_copy[order[i]]
+
+
+@njit(cache=True, parallel=True)
+def _merge_rows(keys, vals, starts, weighted, symmetric, how, lengths, dup_col):
+    """Sort each row, merge repeated columns in place; lengths[r] = distinct columns of row r.
+
+    dup_col[r] = 2 * column + direction of the first arc of row r that occurs more than once
+    (-1 if none), for ``duplicates="error"``.
+    """
+    n = starts.shape[0] - 1
+    shift = 1 if symmetric else 0
+    for r in prange(n):
+        lo = starts[r]
+        hi = starts[r + 1]
+        _sort_row(keys, vals, lo, hi, weighted)
+        out = lo
+        i = lo
+        first_dup = -1
+        while i < hi:
+            col = keys[i] >> shift
+            # aggregate each direction separately; directions combine by max
+            best = 0.0
+            j = i
+            while j < hi and (keys[j] >> shift) == col:
+                key = keys[j]
+                acc = vals[j] if weighted else 1.0
+                k = j + 1
+                while k < hi and keys[k] == key:
+                    if first_dup < 0:
+                        first_dup = key if symmetric else key << 1
+                    if weighted:
+                        acc = _merge(acc, vals[k], how)
+                    k += 1
+                if acc > best:
+                    best = acc
+                j = k
+            keys[out] = col
+            if weighted:
+                vals[out] = best
+            out += 1
+            i = j
+        lengths[r] = out - lo
+        dup_col[r] = first_dup
+
+
+@njit(cache=True, parallel=True)
+def _compact(keys, vals, starts, indptr, weighted, indices, weights):
+    n = starts.shape[0] - 1
+    for r in prange(n):
+        src = starts[r]
+        dst = indptr[r]
+        for t in range(indptr[r + 1] - dst):
+            indices[dst + t] = keys[src + t]
+            if weighted:
+                weights[dst + t] = vals[src + t]
+
+
+def build_csr(rows, cols, w, n, *, drop_loops, symmetric, how, index_dtype):
+    """Canonical CSR arrays from arcs ``rows[e] → cols[e]`` (int64, in 0..n-1).
+
+    ``w`` is a float64 weight per arc or None (unweighted). Arcs of weight 0 and, if
+    ``drop_loops``, self-loops are skipped; an arc given more than once is merged by ``how``
+    (DUP_SUM or DUP_MAX; DUP_ERROR merges by sum and reports it). If ``symmetric``, every arc
+    also counts as its mirror, and the two directions of a pair combine by max.
+
+    Returns ``(indptr int64, indices index_dtype, weights float32 or None, dup)`` where ``dup`` is
+    None or ``(row, col, mirrored)`` of the first repeated arc (smallest row). Time
+    O(m + n + Σ d log d), memory about 16 bytes per stored entry (twice the arcs if symmetric).
+    """
+    weighted = w is not None
+    wv = w if weighted else np.zeros(0, dtype=np.float64)
+    starts = _row_starts(rows, cols, wv, n, weighted, drop_loops, symmetric)
+    total = int(starts[-1])
+    keys = np.empty(total, dtype=np.int64)
+    vals = np.empty(total if weighted else 0, dtype=np.float64)
+    _scatter(rows, cols, wv, starts, weighted, drop_loops, symmetric, keys, vals)
+    lengths = np.empty(n, dtype=np.int64)
+    dup_col = np.empty(n, dtype=np.int64)
+    _merge_rows(keys, vals, starts, weighted, symmetric, how if how != DUP_ERROR else DUP_SUM,
+                lengths, dup_col)
+    dup = None
+    if how == DUP_ERROR and n:
+        bad = np.flatnonzero(dup_col >= 0)
+        if len(bad):
+            r = int(bad[0])
+            key = int(dup_col[r])
+            dup = (r, key >> 1, bool(key & 1))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    nnz = int(indptr[-1])
+    indices = np.empty(nnz, dtype=index_dtype)
+    weights = np.empty(nnz if weighted else 0, dtype=np.float32)
+    _compact(keys, vals, starts, indptr, weighted, indices, weights)
+    return indptr, indices, (weights if weighted else None), dup
+
+
+# ----------------------------------------------------------------------------- edge-list files
+
+_POW10 = np.array([10.0 ** k for k in range(23)])  # exact in float64
+
+
+@njit(cache=True, inline="always")
+def _is_space(b):
+    return b == 32 or b == 9 or b == 13 or b == 11 or b == 12
+
+
+@njit(cache=True)
+def _parse_int(buf, lo, hi):
+    """(ok, value) for an optionally signed decimal integer of at most 18 digits."""
+    if lo >= hi:
+        return False, 0
+    neg = False
+    if buf[lo] == 45 or buf[lo] == 43:  # - +
+        neg = buf[lo] == 45
+        lo += 1
+    if lo >= hi or hi - lo > 18:
+        return False, 0
+    v = 0
+    for i in range(lo, hi):
+        d = np.int64(buf[i]) - 48  # int64: plain uint8 arithmetic would wrap
+        if d < 0 or d > 9:
+            return False, 0
+        v = v * 10 + d
+    return True, -v if neg else v
+
+
+@njit(cache=True)
+def _parse_float(buf, lo, hi, pow10):
+    """(ok, value) for a decimal number that float64 can represent exactly after one rounding:
+    at most 15 significant digits and a decimal exponent within ±22 (Clinger's fast path), so
+    the result equals Python's ``float()``. Anything else (inf, nan, long mantissas) is not ok."""
+    if lo >= hi:
+        return False, 0.0
+    neg = False
+    if buf[lo] == 45 or buf[lo] == 43:
+        neg = buf[lo] == 45
+        lo += 1
+    mant = 0
+    digits = 0
+    exp10 = 0
+    seen_digit = False
+    seen_dot = False
+    i = lo
+    while i < hi:
+        b = np.int64(buf[i])
+        if b == 46:  # .
+            if seen_dot:
+                return False, 0.0
+            seen_dot = True
+        elif 48 <= b <= 57:
+            seen_digit = True
+            if mant == 0 and b == 48:
+                if seen_dot:
+                    exp10 -= 1  # leading zero after the point
+            else:
+                digits += 1
+                if digits > 15:
+                    return False, 0.0
+                mant = mant * 10 + (b - 48)
+                if seen_dot:
+                    exp10 -= 1
+        elif b == 101 or b == 69:  # e E
+            break
+        else:
+            return False, 0.0
+        i += 1
+    if not seen_digit:
+        return False, 0.0
+    if i < hi:  # exponent
+        ok, e = _parse_int(buf, i + 1, hi)
+        if not ok or e > 400 or e < -400:
+            return False, 0.0
+        exp10 += e
+    value = float(mant)
+    if mant != 0:
+        if exp10 > 22 or exp10 < -22:
+            return False, 0.0
+        if exp10 >= 0:
+            value = value * pow10[exp10]
+        else:
+            value = value / pow10[-exp10]
+    return True, -value if neg else value
+
+
+@njit(cache=True)
+def parse_edgelist(buf, delim, comment, skip_header):
+    """Parse ``src dst [weight]`` lines of integer ids from the bytes ``buf``.
+
+    ``delim`` is a byte value, or -1 for runs of blanks; ``comment`` a byte value that starts a
+    comment line, or -1. Returns ``(status, src, dst, weights, width)``: status PARSE_OK, or
+    PARSE_FALLBACK for anything this fast path does not handle exactly (non-integer ids, unusual
+    numbers, negative weights, malformed lines); the caller then uses its line-by-line reader,
+    which also words the error messages. Time and memory O(bytes).
+    """
+    nbytes = buf.shape[0]
+    max_lines = 1
+    for i in range(nbytes):
+        if buf[i] == 10:
+            max_lines += 1
+    src = np.empty(max_lines, dtype=np.int64)
+    dst = np.empty(max_lines, dtype=np.int64)
+    wts = np.empty(max_lines, dtype=np.float64)
+    starts = np.empty(3, dtype=np.int64)
+    ends = np.empty(3, dtype=np.int64)
+    width = 0
+    m = 0
+    header_left = skip_header
+    pos = 0
+    while pos < nbytes:
+        eol = pos
+        while eol < nbytes and buf[eol] != 10:
+            eol += 1
+        lo = pos
+        hi = eol
+        pos = eol + 1
+        while lo < hi and _is_space(buf[lo]):
+            lo += 1
+        while hi > lo and _is_space(buf[hi - 1]):
+            hi -= 1
+        if lo == hi or (comment >= 0 and buf[lo] == comment):
+            continue
+        if header_left:
+            header_left = False
+            continue
+        # split into fields
+        nf = 0
+        i = lo
+        if delim < 0:
+            while i < hi:
+                while i < hi and _is_space(buf[i]):
+                    i += 1
+                if i >= hi:
+                    break
+                if nf == 3:
+                    return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+                starts[nf] = i
+                while i < hi and not _is_space(buf[i]):
+                    i += 1
+                ends[nf] = i
+                nf += 1
+        else:
+            f_lo = lo
+            while True:
+                j = f_lo
+                while j < hi and buf[j] != delim:
+                    j += 1
+                if nf == 3:
+                    return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+                a = f_lo
+                b = j
+                while a < b and _is_space(buf[a]):
+                    a += 1
+                while b > a and _is_space(buf[b - 1]):
+                    b -= 1
+                starts[nf] = a
+                ends[nf] = b
+                nf += 1
+                if j >= hi:
+                    break
+                f_lo = j + 1
+        if width == 0:
+            width = nf
+        if nf != width or nf < 2:
+            return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+        ok, u = _parse_int(buf, starts[0], ends[0])
+        if not ok:
+            return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+        ok, v = _parse_int(buf, starts[1], ends[1])
+        if not ok:
+            return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+        src[m] = u
+        dst[m] = v
+        if width == 3:
+            ok, x = _parse_float(buf, starts[2], ends[2], _POW10)
+            if not ok or x < 0.0:
+                return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+            wts[m] = x
+        m += 1
+    if width == 0:
+        width = 2
+    return PARSE_OK, src[:m], dst[:m], wts[:m if width == 3 else 0], width
