@@ -281,7 +281,7 @@ def _check_unique(node_ids, name):
     s = np.sort(node_ids)
     rep = np.flatnonzero(s[1:] == s[:-1])
     if len(rep):
-        raise ValueError(f"{name} must not repeat a node id, but {s[rep[0]]!r} occurs twice")
+        raise ValueError(f"{name} must not repeat a node id, but {_show(s[rep[0]])} occurs twice")
 
 
 def _lookup(node_ids, ids, cache=None, what="the graph"):
