@@ -6,6 +6,7 @@ cached on disk.
 
 from .fastrp import FastRP, fastrp
 from .graph import CSRGraph, as_csr
+from .orbits import orbit_adjacency, orbit_counts, orbit_embedding
 from . import walks
 from .walks import IRWE, irwe, random_walks
 
@@ -20,5 +21,8 @@ __all__ = [
     "walks",
     "fastrp",
     "FastRP",
+    "orbit_adjacency",
+    "orbit_counts",
+    "orbit_embedding",
     "__version__",
 ]

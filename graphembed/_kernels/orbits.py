@@ -26,6 +26,8 @@ plus node triangle counts, the degree sums of neighbourhoods and, for edges, the
 import numpy as np
 from numba import njit, prange
 
+from .rng import draw, stream_key
+
 # h = 1 keys in the order _edge_keys returns them; h = 2 keys in the order of _pair_keys.
 H1_KEYS = (
     (1, 0, 0), (1, 1, 2), (1, 2, 1), (1, 3, 3), (1, 4, 5), (1, 5, 4), (1, 5, 5), (1, 6, 7),
@@ -413,3 +415,15 @@ def hop3_fill(indptr, indices, h2_indptr, h2_idx, w211, e910, bounds, out_indptr
             for i in range(k):
                 acc[touched[i]] = 0
     return out_idx, out_val
+
+
+@njit(cache=True, parallel=True)
+def rademacher(node_keys, seed, salt, cols):
+    """A (n, cols) matrix of ±1 whose row r depends only on (seed, salt, node_keys[r])."""
+    n = node_keys.size
+    out = np.empty((n, cols), np.float64)
+    for r in prange(n):
+        state = stream_key(seed, node_keys[r] ^ salt)
+        for c in range(cols):
+            out[r, c] = 1.0 if draw(state, np.uint64(c)) >> np.uint64(63) else -1.0
+    return out
