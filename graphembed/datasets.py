@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .graph import CSRGraph, as_csr
+from .graph import CSRGraph, _lookup, as_csr
 
 __all__ = ["Dataset", "available", "load", "data_dir", "read_labels"]
 
@@ -87,22 +87,23 @@ def read_labels(path, node_ids) -> tuple[sp.csr_array, np.ndarray]:
                 linenos.append(lineno)
     node_ids = np.asarray(node_ids)
     if node_ids.dtype.kind in "iu":
-        try:
-            keys = np.array(pairs_node, dtype=np.int64)
-        except ValueError:
-            bad = next(i for i, v in enumerate(pairs_node) if not v.lstrip("-").isdigit())
-            raise ValueError(
-                f"{path}, line {linenos[bad]}: node {pairs_node[bad]!r} is not an id of the graph "
-                "(its ids are integers)"
-            ) from None
+        keys = []
+        for value, lineno in zip(pairs_node, linenos):
+            try:
+                keys.append(int(value))
+            except ValueError:
+                raise ValueError(
+                    f"{path}, line {lineno}: node {value!r} is not an id of the graph (its ids "
+                    "are integers)"
+                ) from None
+        keys = np.array(keys, dtype=np.int64)
     else:
         keys = np.array(pairs_node, dtype=str)
-    g = CSRGraph(np.zeros(len(node_ids) + 1, np.int64), np.zeros(0, np.int32), None, node_ids)
     try:
-        rows = g.index_of(keys)
-    except KeyError as e:
-        value = e.args[0].split()[2]
-        bad = next(i for i, v in enumerate(pairs_node) if repr(v) == value or v == value.strip("'"))
+        rows = _lookup(node_ids, keys)
+    except KeyError:
+        known = set(node_ids.tolist())
+        bad = next(i for i, v in enumerate(keys.tolist()) if v not in known)
         raise ValueError(
             f"{path}, line {linenos[bad]}: labels given for node {pairs_node[bad]!r}, which is not "
             "in the graph; drop the line or add the node to the graph"
@@ -122,6 +123,8 @@ def read_labels(path, node_ids) -> tuple[sp.csr_array, np.ndarray]:
 
 def load(name: str) -> Dataset:
     """Load a bundled data set by name (see :func:`available`). Time and memory O(edges)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a data set name (str), got {name!r}")
     names = available()
     if name not in names:
         raise ValueError(
