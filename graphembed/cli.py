@@ -38,17 +38,28 @@ def _load_graph(args):
         from .datasets import load
 
         return load(args.dataset).graph
+    delimiter = getattr(args, "delimiter", None)
+    if delimiter is not None:  # let shells pass a tab as the two characters \t
+        delimiter = delimiter.replace("\\t", "\t")
     return as_csr(
         args.edges,
         directed=True if getattr(args, "directed", False) else None,
-        delimiter=getattr(args, "delimiter", None),
+        delimiter=delimiter,
         header=getattr(args, "header", False),
     )
 
 
 def _cmd_embed(args):
+    from pathlib import Path
+
+    from .embedding import _format_of
     from .methods import embed
 
+    if args.edges and args.dataset:
+        raise CLIError("give an edge-list file or --dataset NAME, not both")
+    _format_of(args.out, None)  # fail before computing: unknown suffix
+    if Path(args.out).exists() and not args.overwrite:
+        raise CLIError(f"{args.out} already exists; pass --overwrite to replace it")
     graph = _load_graph(args)
     emb = embed(graph, args.method, dim=args.dim, random_state=args.seed,
                 num_threads=args.threads, params=_params(args.param))
@@ -398,9 +409,10 @@ def _build_parser():
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
                    help="method parameter, repeatable (e.g. -p iteration_weights=0,0,1,6.67)")
-    p.add_argument("--directed", action="store_true")
-    p.add_argument("--delimiter", default=None)
-    p.add_argument("--header", action="store_true")
+    p.add_argument("--directed", action="store_true", help="keep arcs as given (default: undirected)")
+    p.add_argument("--delimiter", default=None, help="field separator of the edge file (default: "
+                   "',' for .csv, blanks otherwise)")
+    p.add_argument("--header", action="store_true", help="skip the first data line of the edge file")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.set_defaults(func=_cmd_embed)
 
@@ -419,7 +431,7 @@ def main(argv=None):
         parser.error("embed needs an edge-list file or --dataset NAME")
     try:
         args.func(args)
-    except (CLIError, ValueError, TypeError, FileNotFoundError, FileExistsError, KeyError) as e:
+    except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError) as e:
         print(f"graphembed {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0
