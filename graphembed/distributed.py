@@ -724,3 +724,283 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None):
     for batch in finish_batches(everything.to_batches(), dim=dim, mean=mean, scale=scale):
         out[_np(batch, "node")] = vectors_from_arrow(batch.column("embedding"), dim)
     return out, {"vectors_exchanged": int(exchanged), "steps": len(settings["iteration_weights"])}
+
+
+# ---------------------------------------------------------------------------- walk / orbit family
+OWNED, HALO, ANCHOR = 0, 1, 2
+
+SUBGRAPH_SCHEMA = "part int, node long, role int, vec array<float>"
+
+
+def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num_threads=1):
+    """Per partition: embed the subgraph induced on ``members`` with a registered method.
+
+    Parameters
+    ----------
+    arcs : Arrow table ``src, dst[, weight]``: arcs between members (others are ignored).
+    members : Arrow table ``part, node, key, role``: owned nodes (role 0), halo (1), anchors (2).
+    method : str, a name in :mod:`graphembed.methods`.
+
+    Returns Arrow ``part, node, role, vec`` for every member. The subgraph's rows are the members
+    sorted by id, and each keeps its global seeding key, so one partition holding the whole graph
+    reproduces the single-machine embedding exactly. Time and memory: those of the method on the
+    subgraph.
+    """
+    import pyarrow as pa
+
+    from .graph import as_csr
+    from .methods import get_method
+
+    ids = _np(members, "node", np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    keys = _np(members, "key", np.int64)[order].view(np.uint64)
+    roles = _np(members, "role", np.int32)[order]
+    src, dst = _np(arcs, "src", np.int64), _np(arcs, "dst", np.int64)
+    inside = np.isin(src, ids) & np.isin(dst, ids)
+    # the local graph's node ids are the seeding keys (int64 bits), listed in member-id order:
+    # every node then draws the random numbers it draws on one machine, in the same row order
+    key_ids = keys.view(np.int64)
+    cols = [key_ids[np.searchsorted(ids, src[inside])], key_ids[np.searchsorted(ids, dst[inside])]]
+    if "weight" in arcs.column_names:
+        cols.append(_np(arcs, "weight", np.float64)[inside])
+    g = as_csr(tuple(cols), nodes=key_ids, directed=True)
+    m = get_method(method)
+    kwargs = {k: v for k, v in m.parse_params(params).items() if v is not None}
+    X = np.asarray(m.function()(g, dim=dim, random_state=random_state, num_threads=num_threads,
+                                **kwargs), dtype=np.float32)
+    part = members.column("part")[0].as_py() if members.num_rows else 0
+    return pa.table({
+        "part": pa.array(np.full(len(ids), part, np.int32)), "node": ids,
+        "role": pa.array(roles, pa.int32()), "vec": vectors_to_arrow(X),
+    })
+
+
+def cross_covariance(rows, *, dim):
+    """Per partition: ``Σ vecᵀ·target`` over its shared rows (``part, vec, target``), d × d.
+
+    Returns a one-row table ``part, cross array<double>`` (row-major). O(rows·d²).
+    """
+    import pyarrow as pa
+
+    X = vectors_from_arrow(rows.column("vec"), dim).astype(np.float64)
+    T = vectors_from_arrow(rows.column("target"), dim).astype(np.float64)
+    part = rows.column("part")[0].as_py() if rows.num_rows else 0
+    return pa.table({"part": pa.array([part], pa.int32()),
+                     "cross": pa.array([(X.T @ T).reshape(-1).tolist()], pa.list_(pa.float64()))})
+
+
+CROSS_SCHEMA = "part int, cross array<double>"
+
+
+def rotate_batches(batches, *, rotations, dim, vec="vec", out=None):
+    """``mapInArrow`` body: rows ``part, ..., vec`` -> the same with ``vec·Q[part]``.
+
+    ``rotations``: {part: (d, d) array}; parts without one are left as they are. O(rows·d²).
+    """
+    import pyarrow as pa
+
+    for batch in batches:
+        X = vectors_from_arrow(batch.column(vec), dim)
+        parts = _np(batch, "part", np.int64)
+        Y = X.copy()
+        for p in np.unique(parts):
+            Q = rotations.get(int(p))
+            if Q is not None:
+                sel = parts == p
+                Y[sel] = (X[sel].astype(np.float64) @ Q).astype(np.float32)
+        name = out or vec
+        cols = {c: batch.column(c) for c in batch.schema.names}
+        cols[name] = vectors_to_arrow(Y)
+        yield pa.RecordBatch.from_pydict(cols)
+
+
+def reference_partition(sizes):
+    """The alignment reference: the partition with most owned nodes (smallest label on ties)."""
+    best = max(sizes.items(), key=lambda kv: (kv[1], -kv[0]))
+    return int(best[0])
+
+
+def anchor_rotations(anchor_vectors, reference):
+    """First alignment pass: ``{part: Q}`` rotating each partition's anchors onto the reference's.
+
+    ``anchor_vectors``: {part: (node ids, (A, d) vectors)} of the replicated anchors.
+    Partitions that share fewer than 2 anchors with the reference keep the identity. O(P·A·d²).
+    """
+    ref_ids, ref_vec = anchor_vectors[reference]
+    lookup = {int(a): i for i, a in enumerate(ref_ids)}
+    out = {}
+    for p, (ids, vec) in anchor_vectors.items():
+        dim = vec.shape[1]
+        if p == reference:
+            out[p] = np.eye(dim)
+            continue
+        common = [(i, lookup[int(a)]) for i, a in enumerate(ids) if int(a) in lookup]
+        if len(common) < 2:
+            out[p] = np.eye(dim)
+            continue
+        src = vec[[i for i, _ in common]]
+        tgt = ref_vec[[j for _, j in common]]
+        out[p] = procrustes(src, tgt)
+    return out
+
+
+def smooth_border(indptr, indices, border_vectors, has_border, *, steps=3):
+    """DistNE mode: border-level vectors for a partition's interior nodes.
+
+    Border nodes keep their border-level vector; the others get the mean of their neighbours'
+    vectors, repeated ``steps`` times within the partition (a harmonic extension from the border),
+    and any still-zero row the mean of the border rows. O(steps·nnz·d).
+    """
+    from .fastrp import propagate
+
+    X = np.where(has_border[:, None], border_vectors, 0).astype(np.float32)
+    fixed = X.copy()
+    for _ in range(steps):
+        Y = propagate(indptr, indices, None, X)
+        X = np.where(has_border[:, None], fixed, Y).astype(np.float32)
+    zero = ~np.any(X, axis=1)
+    if np.any(zero) and np.any(has_border):
+        X[zero] = fixed[has_border].mean(axis=0)
+    return X
+
+
+def halo_members(graph, parts, *, hops=1, cap=64, anchors=0, seed=0):
+    """Members of every partition: owned nodes, the halo and the anchors (single-machine twin of
+    the Spark joins). Returns {part: (rows int64, roles int32)}, rows sorted.
+
+    The halo is every node within 1 hop of an owned node; with ``hops=2`` each 1-hop halo node
+    also brings at most ``cap`` of its neighbours (those of smallest priority), so hubs cannot
+    pull half the graph in. Anchors: the ``anchors`` nodes of largest degree (ties: priority),
+    in every partition. O(nnz) per partition.
+    """
+    parts = np.asarray(parts, dtype=np.int64)
+    indptr, indices = graph.indptr, graph.indices.astype(np.int64)
+    pri = node_priority(graph.node_keys(), seed)
+    deg = np.diff(indptr)
+    anchor_rows = np.lexsort((pri, -deg))[:anchors] if anchors else np.zeros(0, np.int64)
+    out = {}
+    for p in np.unique(parts):
+        owned = np.flatnonzero(parts == p)
+        role = {}
+        nb = indices[np.concatenate([np.arange(indptr[u], indptr[u + 1]) for u in owned])] \
+            if len(owned) else np.zeros(0, np.int64)
+        hop1 = np.setdiff1d(np.unique(nb), owned)
+        halo = set(hop1.tolist())
+        if hops >= 2:
+            for h in hop1:
+                nbrs = indices[indptr[h]:indptr[h + 1]]
+                nbrs = nbrs[np.argsort(pri[nbrs], kind="stable")[:cap]]
+                halo.update(nbrs.tolist())
+        for a in anchor_rows.tolist():
+            role[a] = ANCHOR
+        for h in halo:
+            role[h] = HALO
+        for o in owned.tolist():
+            role[o] = OWNED
+        rows = np.array(sorted(role), dtype=np.int64)
+        out[int(p)] = (rows, np.array([role[r] for r in rows.tolist()], dtype=np.int32))
+    return out
+
+
+def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=None,
+                      mode="aligned", halo_hops=1, halo_cap=64, anchors=64, align_iterations=2,
+                      border_dim=None, smooth_steps=3):
+    """A walk/orbit-family embedding computed partition by partition, in-process.
+
+    The dataflow of ``spark_jobs/embed.py`` for methods other than FastRP, with the same
+    adapters. ``mode``:
+
+    * ``"aligned"``: every partition embeds its owned nodes with their halo (``halo_hops``) and
+      ``anchors`` replicated top-degree nodes; partitions are rotated onto a reference partition
+      by orthogonal Procrustes — first on the anchors, then ``align_iterations`` rounds on all
+      shared nodes (each halo/anchor copy against its owner's rotated vector).
+    * ``"distne"``: DistNE-style: each partition's internal embedding (owned nodes only,
+      ``dim - border_dim`` columns) beside a border-level embedding (``border_dim`` columns,
+      default ``dim // 2``) of the border subgraph, which interior nodes get by
+      :func:`smooth_border`.
+    * ``"none"``: owned rows of independent per-partition embeddings with halos, unaligned.
+
+    Returns (E float32 (n, dim) in row order, stats). Time: the method's on every member set,
+    plus O(P·d³) for the rotations.
+    """
+    from .graph import as_csr
+
+    check_choice("mode", mode, ("aligned", "distne", "none"))
+    g = as_csr(graph)
+    if g.directed:
+        g = as_csr(g, directed=False)
+    parts = np.asarray(parts, dtype=np.int64)
+    nodes, arcs = _graph_tables(g, parts)
+    keys = g.node_keys().view(np.int64)
+    src, dst = _np(arcs, "src"), _np(arcs, "dst")
+
+    def subgraph_table(rows, roles, p, d):
+        import pyarrow as pa
+
+        mem = pa.table({"part": np.full(len(rows), p, np.int32), "node": rows, "key": keys[rows],
+                        "role": roles})
+        sel = np.isin(src, rows)
+        return embed_subgraph(arcs.filter(sel), mem, method=method, dim=d,
+                              random_state=random_state, params=params)
+
+    E = np.zeros((g.n, dim), dtype=np.float32)
+    stats = {"mode": mode, "partitions": int(len(np.unique(parts)))}
+    if mode == "distne":
+        d_b = dim // 2 if border_dim is None else check_int("border_dim", border_dim, minimum=0,
+                                                             maximum=dim)
+        d_i = dim - d_b
+        border = border_mask(g.indptr, g.indices, parts)
+        stats["border_nodes"] = int(border.sum())
+        Bvec = np.zeros((g.n, d_b), dtype=np.float32)
+        if border.any() and d_b:
+            b_rows = np.flatnonzero(border)
+            t = subgraph_table(b_rows, np.zeros(len(b_rows), np.int32), 0, d_b)
+            Bvec[_np(t, "node")] = vectors_from_arrow(t.column("vec"), d_b)
+        for p in np.unique(parts):
+            rows = np.flatnonzero(parts == p)
+            if d_i:
+                t = subgraph_table(rows, np.zeros(len(rows), np.int32), int(p), d_i)
+                E[_np(t, "node"), :d_i] = vectors_from_arrow(t.column("vec"), d_i)
+            if d_b:
+                sub = g.subgraph(rows)
+                E[rows, d_i:] = smooth_border(sub.indptr, sub.indices, Bvec[rows],
+                                              border[rows], steps=smooth_steps)
+        return E, stats
+    members = halo_members(g, parts, hops=halo_hops, cap=halo_cap, anchors=anchors,
+                           seed=random_state)
+    tables = {p: subgraph_table(rows, roles, p, dim) for p, (rows, roles) in members.items()}
+    vecs = {p: (_np(t, "node"), _np(t, "role"), vectors_from_arrow(t.column("vec"), dim))
+            for p, t in tables.items()}
+    rot = {p: np.eye(dim) for p in vecs}
+    if mode == "aligned" and len(vecs) > 1:
+        sizes = {p: int((r == OWNED).sum()) for p, (_, r, _) in vecs.items()}
+        ref = reference_partition(sizes)
+        deg = np.diff(g.indptr)
+        pri = node_priority(g.node_keys(), random_state)
+        anchor_set = set(np.lexsort((pri, -deg))[:anchors].tolist()) if anchors else set()
+        av = {}
+        for p, (ids, roles, X) in vecs.items():
+            sel = np.array([i in anchor_set for i in ids.tolist()], dtype=bool)
+            av[p] = (ids[sel], X[sel].astype(np.float64))
+        rot = anchor_rotations(av, ref)
+        for _ in range(align_iterations):
+            owner_vec = np.zeros((g.n, dim))
+            for p, (ids, roles, X) in vecs.items():
+                own = roles == OWNED
+                owner_vec[ids[own]] = X[own] @ rot[p]
+            new = {}
+            for p, (ids, roles, X) in vecs.items():
+                if p == ref:
+                    new[p] = np.eye(dim)
+                    continue
+                shared = roles != OWNED
+                new[p] = align_to_targets(X[shared].astype(np.float64).T @ owner_vec[ids[shared]],
+                                          dim) if shared.any() else rot[p]
+            rot = new
+        stats["reference"] = ref
+    for p, (ids, roles, X) in vecs.items():
+        own = roles == OWNED
+        E[ids[own]] = (X[own].astype(np.float64) @ rot[p]).astype(np.float32)
+    stats["members"] = int(sum(len(v[0]) for v in vecs.values()))
+    return E, stats

@@ -77,8 +77,14 @@ def write_text(spark, path, text):
 
 
 def read_text(spark, path):
-    df = spark.read.text(path, wholetext=True)
-    return df.collect()[0][0]
+    fs, p = _fs(spark, path)
+    if not fs.exists(p):
+        raise FileNotFoundError(f"{path} does not exist")
+    stream = fs.open(p)
+    try:
+        return spark.sparkContext._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
 
 
 def qualify(spark, path):
