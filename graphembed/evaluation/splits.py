@@ -248,7 +248,7 @@ def _sample_non_edges(count, n, forbidden_keys, rng):
     if count > available:
         raise ValueError(
             f"the graph has only {available} node pairs that are not edges, but the split needs "
-            f"{count} negatives; the graph is too dense for this protocol (lower test_fraction)"
+            f"{count} negatives (one per edge); the graph is too dense for this protocol"
         )
     if total_pairs <= 4_000_000 or count > available // 2:
         # enumerate every non-edge and draw without replacement
