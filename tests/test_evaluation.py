@@ -319,3 +319,53 @@ def test_other_bad_parameters():
         node_classification(X, [None] * 60)
     with pytest.raises(ValueError, match="2-D"):
         node_classification(X[:, 0], y)
+
+
+# ----------------------------------------------------------------------- tuner
+
+
+def test_tune_chooses_on_validation_only():
+    from graphembed.evaluation import tune
+
+    X, Y = multilabel_data(n=100)
+    noise = np.random.default_rng(1).normal(size=X.shape)
+
+    def embed(graph, mix):
+        return (1 - mix) * X + mix * noise * 3
+
+    space = {"mix": [0.0, 0.5, 1.0]}
+    kw = dict(train_ratio=0.6, repeats=2, random_state=0, C=1.0)
+    a = tune(None, Y, embed, space, **kw)
+    assert a.best_params == {"mix": 0.0}
+    assert [t["params"]["mix"] for t in a.trials] == [0.0, 0.5, 1.0]
+    # scrambling every test part's labels changes no validation score
+    Y2 = Y.copy()
+    for r in range(2):
+        _, test = node_split(100, 0.6, seed=r)
+        Y2[test] = 0
+        Y2[test, -1] = 1
+    b = tune(None, Y2, embed, space, **kw)
+    assert [t["validation_values"] for t in a.trials] == [t["validation_values"] for t in b.trials]
+    # the nested estimate looks at each repeat's test part once, after the choice
+    c = tune(None, Y, embed, space, test=True, **kw)
+    assert c.nested["chosen"] == [{"mix": 0.0}, {"mix": 0.0}]
+    direct = node_classification(X, Y, train_ratios=[0.6], repeats=2, C=1.0)
+    assert c.nested["values"] == pytest.approx(direct.scores[(0.6, "micro_f1")])
+
+
+def test_tune_budget_draws_a_seeded_subset():
+    from graphembed.evaluation import tune
+
+    X, y = clusters()
+    space = {"a": [1.0, 2.0, 3.0, 4.0], "b": [1.0, 2.0, 3.0]}
+
+    def embed(graph, a, b):
+        return X * a + b
+
+    r1 = tune(None, y, embed, space, budget=5, repeats=1)
+    r2 = tune(None, y, embed, space, budget=5, repeats=1)
+    assert len(r1.trials) == 5 and [t["params"] for t in r1.trials] == [t["params"] for t in r2.trials]
+    with pytest.raises(ValueError, match="space must be a non-empty dict"):
+        tune(None, y, embed, {})
+    with pytest.raises(ValueError, match="train_ratio must be strictly between 0 and 1"):
+        tune(None, y, embed, space, train_ratio=1.0)

@@ -1,0 +1,141 @@
+"""The evaluate / linkpred / tune subcommands of the ``graphembed`` script."""
+
+import csv
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import graphembed as ge
+from graphembed.cli import main
+from graphembed.embedding import Embedding
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("evalcli")
+    G = nx.connected_caveman_graph(8, 6)
+    with open(d / "edges.tsv", "w") as fh:
+        for u, v in G.edges:
+            fh.write(f"n{u}\tn{v}\n")
+    with open(d / "labels.tsv", "w") as fh:
+        for u in G.nodes:
+            if u % 7:  # a few unlabelled nodes
+                fh.write(f"n{u}\tcave{u // 6}\n")
+    with open(d / "bad_labels.tsv", "w") as fh:
+        fh.write("n0\tcave0\nzzz\tcave1\n")
+    return d
+
+
+def test_evaluate_writes_table_files_and_plot(files, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["evaluate", "--graph", str(files / "edges.tsv"), "--labels", str(files / "labels.tsv"),
+            "--method", "fastrp,degree", "--dim", "16", "--ratios", "0.3,0.6", "--repeats", "2",
+            "--jobs", "1", "--out", str(out), "--quiet", "-p", "normalization_strength=-0.5"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "fastrp Micro-F1" in text and "degree Micro-F1" in text
+    assert {p.name for p in out.iterdir()} == {"node_classification.csv", "node_classification.json",
+                                               "node_classification.png"}
+    rows = list(csv.DictReader(open(out / "node_classification.csv")))
+    assert len(rows) == 2 * 2 * 2 and {r["method"] for r in rows} == {"fastrp", "degree"}
+    meta = json.load(open(out / "node_classification.json"))
+    assert meta["run"]["methods"]["fastrp"]["params"]["normalization_strength"] == -0.5
+    assert meta["run"]["versions"]["scikit-learn"]
+    assert meta["results"][0]["protocol"]["seeds"] == [0, 1]
+    assert meta["run"]["methods"]["fastrp"]["embed_seconds"] >= 0
+    assert "scoring_seconds" in meta["run"]["methods"]["fastrp"]
+    # the numbers are those of the library
+    g = ge.as_csr(str(files / "edges.tsv"))
+    from graphembed.datasets import read_labels
+    from graphembed.evaluation import node_classification
+
+    Y, _ = read_labels(files / "labels.tsv", g.node_ids)
+    X = ge.fastrp(g, dim=16, random_state=0, normalization_strength=-0.5)
+    res = node_classification(X, Y, train_ratios=[0.3, 0.6], repeats=2)
+    first = [r for r in rows if r["method"] == "fastrp" and r["metric"] == "micro_f1"]
+    assert float(first[0]["mean"]) == pytest.approx(res.mean(0.3))
+    # never overwrite without --overwrite
+    assert main(argv) == 2
+    assert "already holds files" in capsys.readouterr().err
+    assert main(argv + ["--overwrite"]) == 0
+
+
+def test_evaluate_saved_embedding(files, tmp_path, capsys):
+    g = ge.as_csr(str(files / "edges.tsv"))
+    Embedding(g.node_ids, ge.fastrp(g, dim=8, random_state=1)).save(tmp_path / "e.npz")
+    out = tmp_path / "r"
+    assert main(["evaluate", "--embedding", str(tmp_path / "e.npz"), "--labels",
+                 str(files / "labels.tsv"), "--ratios", "0.5", "--repeats", "1", "--out", str(out),
+                 "--quiet", "--no-plot"]) == 0
+    assert (out / "node_classification.json").exists()
+    assert not (out / "node_classification.png").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--method", "nosuch"], "unknown method 'nosuch'; available methods:"),
+    (["--ratios", "0.5,1.2"], "train_ratios must be strictly between 0 and 1, got 1.2"),
+    (["-p", "beta=3"], "no method among fastrp has a parameter 'beta'"),
+])
+def test_evaluate_bad_arguments(files, tmp_path, capsys, argv, message):
+    base = ["evaluate", "--graph", str(files / "edges.tsv"), "--labels", str(files / "labels.tsv"),
+            "--out", str(tmp_path / "x"), "--quiet", "--dim", "8"]
+    assert main(base + argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_evaluate_labels_for_unknown_node(files, tmp_path, capsys):
+    assert main(["evaluate", "--graph", str(files / "edges.tsv"), "--labels",
+                 str(files / "bad_labels.tsv"), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "line 2" in err and "'zzz'" in err and "not in the graph" in err
+
+
+def test_evaluate_needs_an_input(capsys, tmp_path):
+    assert main(["evaluate", "--out", str(tmp_path / "x")]) == 2
+    assert "needs --dataset NAME" in capsys.readouterr().err
+
+
+def test_evaluate_bundled_dataset_quick(tmp_path, capsys):
+    out = tmp_path / "cora"
+    assert main(["evaluate", "--dataset", "cora", "--dim", "16", "--ratios", "0.5", "--repeats",
+                 "1", "--out", str(out), "--quiet", "--no-plot"]) == 0
+    meta = json.load(open(out / "node_classification.json"))
+    assert meta["results"][0]["protocol"]["labelled_nodes"] == 2708
+
+
+def test_linkpred_subcommand_and_split_reuse(files, tmp_path, capsys):
+    out = tmp_path / "lp"
+    argv = ["linkpred", "--graph", str(files / "edges.tsv"), "--dim", "16", "--test-fraction",
+            "0.2", "--scorer", "cosine,hadamard", "--out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "adamic_adar" in text and "hadamard" in text
+    rows = list(csv.DictReader(open(out / "link_prediction.csv")))
+    assert [r["scorer"] for r in rows] == ["common_neighbours", "adamic_adar",
+                                          "preferential_attachment", "jaccard", "cosine", "hadamard"]
+    assert (out / "split.npz").exists()
+    out2 = tmp_path / "lp2"
+    assert main(argv[:-1] + [str(out2), "--split", str(out / "split.npz"), "--seed", "0"]) == 0
+    rows2 = list(csv.DictReader(open(out2 / "link_prediction.csv")))
+    assert [r["roc_auc"] for r in rows2] == [r["roc_auc"] for r in rows]
+
+
+def test_linkpred_graph_too_small(tmp_path, capsys):
+    path = tmp_path / "path.tsv"
+    path.write_text("".join(f"{i}\t{i + 1}\n" for i in range(5)))
+    assert main(["linkpred", "--graph", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert "too small or too sparse" in capsys.readouterr().err
+
+
+def test_tune_subcommand(files, tmp_path, capsys):
+    out = tmp_path / "t"
+    assert main(["tune", "--graph", str(files / "edges.tsv"), "--labels", str(files / "labels.tsv"),
+                 "--dim", "16", "--space", "normalization_strength=-0.5;0", "--space",
+                 "iteration_weights=1,1;0,1,1", "--repeats", "2", "--ratio", "0.6", "--test",
+                 "--out", str(out), "--quiet"]) == 0
+    res = json.load(open(out / "tune.json"))
+    assert len(res["trials"]) == 4
+    assert res["best_params"]["normalization_strength"] in (-0.5, 0.0)
+    assert res["nested_test"]["values"] and res["protocol"]["train_ratio"] == 0.6
