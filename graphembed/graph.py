@@ -463,7 +463,7 @@ def _factorize_ints(src, dst):
         return src, dst, np.zeros(0, dtype=np.int64), 0
     lo = min(src.min(), dst.min())
     hi = max(src.max(), dst.max())
-    if lo >= 0 and hi < 4 * m + (1 << 20):
+    if lo >= 0 and hi < 2 * m + (1 << 20):
         present = np.zeros(int(hi) + 1, dtype=bool)
         present[src] = True
         present[dst] = True

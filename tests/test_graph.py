@@ -550,3 +550,29 @@ def test_parser_without_jit_small(tmp_path):
 def test_constructor_is_plain():
     g = CSRGraph(np.array([0, 1, 2]), np.array([1, 0], dtype=np.int32), None, np.array([0, 1]))
     assert g.n == 2 and g.num_edges == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(edges=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 80), st.integers(0, 3)),
+                      min_size=30, max_size=300),
+       directed=st.booleans(), duplicates=st.sampled_from(["sum", "max"]))
+def test_long_rows_match_reference(edges, directed, duplicates):
+    """Rows longer than the insertion-sort cut-off take the merge-sort branch."""
+    src = np.array([e[0] for e in edges])
+    dst = np.array([e[1] for e in edges])
+    w = np.array([e[2] * 0.75 for e in edges])
+    g = ge.as_csr((src, dst, w), directed=directed, duplicates=duplicates, self_loops="keep")
+    check_invariants(g)
+    assert_matches(g, reference(src.tolist(), dst.tolist(), w, directed=directed,
+                                self_loops="keep", duplicates=duplicates))
+
+
+def test_docstring_examples():
+    import doctest
+
+    import graphembed.datasets
+    import graphembed.embedding
+    import graphembed.graph
+
+    for module in (graphembed.graph, graphembed.embedding, graphembed.datasets):
+        assert doctest.testmod(module).failed == 0, module.__name__
