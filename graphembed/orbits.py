@@ -136,23 +136,36 @@ def _row_sums(indptr, values):
 class _Prepared:
     """The simple graph with its per-edge and per-node quantities (shared by every stage)."""
 
-    def __init__(self, adjacency, nthreads):
+    def __init__(self, adjacency, nthreads, timings=None):
+        clock = _Clock(timings)
         self.graph, self.indptr, self.indices = _simple_pattern(adjacency)
+        clock("simple graph")
         self.n = self.indptr.size - 1
         self.deg = np.diff(self.indptr).astype(np.int64)
         self.bounds = _bounds(self.indptr, self.indices, self.deg, 8 * nthreads)
         self.tri = _k.edge_triangles(self.indptr, self.indices, self.bounds)
         self.tnode = _row_sums(self.indptr, self.tri) // 2
         self.d1 = _row_sums(self.indptr, self.deg[self.indices])
+        clock("triangles")
 
 
-def _compact(values, indptr, indices, n):
+def _csr(values, indices, indptr, n):
+    """A csr_array over the given arrays without copying the big ones.
+
+    scipy gives ``indices`` and ``indptr`` one common dtype; int32 ``indptr`` keeps int32
+    ``indices`` as they are (int64 only when the non-zeros or nodes need it).
+    """
+    if indptr[-1] < 2**31 - 1 and indices.dtype == np.int32:
+        indptr = indptr.astype(np.int32)
+    else:
+        indices = indices.astype(np.int64, copy=False)
+    return sp.csr_array((values, indices, indptr), shape=(n, n))
+
+
+def _compact(values, indptr, indices, n, bounds):
     """A CSR array holding only the non-zeros of ``values`` laid out on (indptr, indices)."""
-    keep = values != 0
-    csum = np.zeros(values.size + 1, np.int64)
-    np.cumsum(keep, out=csum[1:])
-    new_indptr = csum[indptr]
-    return sp.csr_array((values[keep], indices[keep], new_indptr), shape=(n, n))
+    new_indptr, new_indices, new_values = _k.compact_rows(values, indptr, indices, bounds)
+    return _csr(new_values, new_indices, new_indptr, n)
 
 
 class OrbitAdjacency(dict):
@@ -264,7 +277,9 @@ def orbit_adjacency(adjacency, *, keys=None, include_hop3=False, num_threads=Non
         return _orbit_matrices(prep, wanted)
 
 
-def _orbit_matrices(prep, wanted):
+def _orbit_matrices(prep, wanted, timings=None):
+    """The matrices of ``wanted`` keys; ``timings`` (a dict) receives seconds per stage."""
+    clock = _Clock(timings)
     n, indptr, indices = prep.n, prep.indptr, prep.indices
     hop3 = _k.H3_KEY in wanted
     h1_keys = [k for k in _k.H1_KEYS if k in wanted]
@@ -273,35 +288,74 @@ def _orbit_matrices(prep, wanted):
         h2_keys = [k for k in _k.H2_KEYS if k in wanted or k in ((2, 1, 1), (2, 9, 10))]
     h1_sel = np.array([h1_keys.index(k) if k in h1_keys else -1 for k in _k.H1_KEYS], np.int64)
     h2_sel = np.array([h2_keys.index(k) if k in h2_keys else -1 for k in _k.H2_KEYS], np.int64)
+    h2_indptr = np.zeros(n + 1 if h2_keys else 1, np.int64)
     if h2_keys:
-        h2_indptr = np.zeros(n + 1, np.int64)
         np.cumsum(_k.distance2_counts(indptr, indices, prep.bounds), out=h2_indptr[1:])
-    else:
-        h2_indptr = np.zeros(1, np.int64)
+        clock("distance-2 pattern")
     h1, h2_idx, h2 = _k.orbit_rows(indptr, indices, prep.tri, prep.deg, prep.tnode, prep.d1,
                                    prep.bounds, h1_sel, len(h1_keys), h2_sel, len(h2_keys),
                                    h2_indptr)
+    clock("h<=2 counts")
     out = {}
     for r, key in enumerate(h1_keys):
-        out[key] = _compact(h1[r], indptr, indices, n)
+        out[key] = _compact(h1[r], indptr, indices, n, prep.bounds)
     del h1
     if hop3:
-        w211 = h2[h2_keys.index((2, 1, 1))]
-        e910 = h2[h2_keys.index((2, 9, 10))]
+        w211 = h2[h2_keys.index((2, 1, 1))].copy()
+        e910 = h2[h2_keys.index((2, 9, 10))].copy()
+    for r, key in enumerate(h2_keys):
+        if key in wanted:
+            out[key] = _compact(h2[r], h2_indptr, h2_idx, n, prep.bounds)
+    del h2
+    clock("sparse arrays h<=2")
+    if hop3:
         counts = _k.hop3_counts(indptr, indices, h2_indptr, h2_idx, w211, e910, prep.bounds)
         h3_indptr = np.zeros(n + 1, np.int64)
         np.cumsum(counts, out=h3_indptr[1:])
         del counts
+        clock("h=3 pattern")
         h3_idx, h3_val = _k.hop3_fill(indptr, indices, h2_indptr, h2_idx, w211, e910,
                                       prep.bounds, h3_indptr)
-        del w211, e910
-    for r, key in enumerate(h2_keys):
-        if key in wanted:
-            out[key] = _compact(h2[r], h2_indptr, h2_idx, n)
-    del h2, h2_idx
-    if hop3:
-        out[_k.H3_KEY] = sp.csr_array((h3_val, h3_idx, h3_indptr), shape=(n, n))
+        out[_k.H3_KEY] = _csr(h3_val, h3_idx, h3_indptr, n)
+        clock("h=3 counts")
     return OrbitAdjacency({k: out[k] for k in wanted}, prep.graph.node_ids)
+
+
+class _Clock:
+    """Records seconds since the previous call, and the peak RSS so far, per stage name.
+
+    A no-op without a dict. ``timings[stage] = {"seconds": s, "peak_rss_mb": p, "rss_mb": r}``:
+    the process's resident-set high-water mark so far (``getrusage``) and its current resident
+    set (``/proc/self/statm``), where the platform has them.
+    """
+
+    def __init__(self, timings):
+        import time
+
+        self.timings = timings
+        self.now = time.perf_counter
+        self.last = self.now()
+
+    def __call__(self, stage):
+        if self.timings is None:
+            return
+        t = self.now()
+        entry = self.timings.setdefault(stage, {"seconds": 0.0})
+        entry["seconds"] += t - self.last
+        try:
+            import resource
+            import sys
+
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            entry["peak_rss_mb"] = rss / (2**20 if sys.platform == "darwin" else 2**10)
+        except ImportError:  # pragma: no cover - not on Unix
+            pass
+        try:
+            with open("/proc/self/statm") as fh:
+                entry["rss_mb"] = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, ValueError, AttributeError):  # pragma: no cover - not on Linux
+            pass
+        self.last = self.now()
 
 
 def orbit_counts(adjacency, *, num_threads=None):

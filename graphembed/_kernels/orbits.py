@@ -427,3 +427,31 @@ def rademacher(node_keys, seed, salt, cols):
         for c in range(cols):
             out[r, c] = 1.0 if draw(state, np.uint64(c)) >> np.uint64(63) else -1.0
     return out
+
+
+@njit(cache=True, parallel=True)
+def compact_rows(values, indptr, indices, bounds):
+    """The non-zeros of ``values`` laid out on the CSR pattern (indptr, indices), as CSR."""
+    n = indptr.size - 1
+    counts = np.zeros(n, np.int64)
+    for c in prange(bounds.size - 1):
+        for u in range(bounds[c], bounds[c + 1]):
+            cnt = 0
+            for s in range(indptr[u], indptr[u + 1]):
+                if values[s] != 0:
+                    cnt += 1
+            counts[u] = cnt
+    new_indptr = np.zeros(n + 1, np.int64)
+    for u in range(n):
+        new_indptr[u + 1] = new_indptr[u] + counts[u]
+    new_indices = np.empty(new_indptr[n], indices.dtype)
+    new_values = np.empty(new_indptr[n], values.dtype)
+    for c in prange(bounds.size - 1):
+        for u in range(bounds[c], bounds[c + 1]):
+            pos = new_indptr[u]
+            for s in range(indptr[u], indptr[u + 1]):
+                if values[s] != 0:
+                    new_indices[pos] = indices[s]
+                    new_values[pos] = values[s]
+                    pos += 1
+    return new_indptr, new_indices, new_values
