@@ -162,9 +162,9 @@ def _csr(values, indices, indptr, n):
     return sp.csr_array((values, indices, indptr), shape=(n, n))
 
 
-def _compact(values, indptr, indices, n, bounds):
+def _compact(values, indptr, indices, n):
     """A CSR array holding only the non-zeros of ``values`` laid out on (indptr, indices)."""
-    new_indptr, new_indices, new_values = _k.compact_rows(values, indptr, indices, bounds)
+    new_indptr, new_indices, new_values = _k.compact_rows(values, indptr, indices)
     return _csr(new_values, new_indices, new_indptr, n)
 
 
@@ -298,14 +298,14 @@ def _orbit_matrices(prep, wanted, timings=None):
     clock("h<=2 counts")
     out = {}
     for r, key in enumerate(h1_keys):
-        out[key] = _compact(h1[r], indptr, indices, n, prep.bounds)
+        out[key] = _compact(h1[r], indptr, indices, n)
     del h1
     if hop3:
         w211 = h2[h2_keys.index((2, 1, 1))].copy()
         e910 = h2[h2_keys.index((2, 9, 10))].copy()
     for r, key in enumerate(h2_keys):
         if key in wanted:
-            out[key] = _compact(h2[r], h2_indptr, h2_idx, n, prep.bounds)
+            out[key] = _compact(h2[r], h2_indptr, h2_idx, n)
     del h2
     clock("sparse arrays h<=2")
     if hop3:

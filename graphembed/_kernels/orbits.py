@@ -429,29 +429,26 @@ def rademacher(node_keys, seed, salt, cols):
     return out
 
 
-@njit(cache=True, parallel=True)
-def compact_rows(values, indptr, indices, bounds):
-    """The non-zeros of ``values`` laid out on the CSR pattern (indptr, indices), as CSR."""
+@njit(cache=True)
+def compact_rows(values, indptr, indices):
+    """The non-zeros of ``values`` laid out on the CSR pattern (indptr, indices), as CSR.
+
+    Sequential on purpose: it is memory-bound, and one thread avoids a parallel launch per key.
+    """
     n = indptr.size - 1
-    counts = np.zeros(n, np.int64)
-    for c in prange(bounds.size - 1):
-        for u in range(bounds[c], bounds[c + 1]):
-            cnt = 0
-            for s in range(indptr[u], indptr[u + 1]):
-                if values[s] != 0:
-                    cnt += 1
-            counts[u] = cnt
     new_indptr = np.zeros(n + 1, np.int64)
     for u in range(n):
-        new_indptr[u + 1] = new_indptr[u] + counts[u]
+        cnt = 0
+        for s in range(indptr[u], indptr[u + 1]):
+            if values[s] != 0:
+                cnt += 1
+        new_indptr[u + 1] = new_indptr[u] + cnt
     new_indices = np.empty(new_indptr[n], indices.dtype)
     new_values = np.empty(new_indptr[n], values.dtype)
-    for c in prange(bounds.size - 1):
-        for u in range(bounds[c], bounds[c + 1]):
-            pos = new_indptr[u]
-            for s in range(indptr[u], indptr[u + 1]):
-                if values[s] != 0:
-                    new_indices[pos] = indices[s]
-                    new_values[pos] = values[s]
-                    pos += 1
+    pos = 0
+    for s in range(values.size):
+        if values[s] != 0:
+            new_indices[pos] = indices[s]
+            new_values[pos] = values[s]
+            pos += 1
     return new_indptr, new_indices, new_values
