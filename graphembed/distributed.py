@@ -957,15 +957,18 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
             b_rows = np.flatnonzero(border)
             t = subgraph_table(b_rows, np.zeros(len(b_rows), np.int32), 0, d_b)
             Bvec[_np(t, "node")] = vectors_from_arrow(t.column("vec"), d_b)
+        import pyarrow as pa
+
         for p in np.unique(parts):
             rows = np.flatnonzero(parts == p)
-            if d_i:
-                t = subgraph_table(rows, np.zeros(len(rows), np.int32), int(p), d_i)
-                E[_np(t, "node"), :d_i] = vectors_from_arrow(t.column("vec"), d_i)
-            if d_b:
-                sub = g.subgraph(rows)
-                E[rows, d_i:] = smooth_border(sub.indptr, sub.indices, Bvec[rows],
-                                              border[rows], steps=smooth_steps)
+            sel = np.isin(src, rows) & np.isin(dst, rows)
+            table = pa.table({"part": np.full(len(rows), p, np.int32), "node": rows,
+                              "key": keys[rows], "border": border[rows],
+                              "bvec": vectors_to_arrow(Bvec[rows])})
+            t = distne_partition(arcs.filter(sel), table, method=method, dim_internal=d_i,
+                                 dim_border=d_b, random_state=random_state, params=params,
+                                 smooth_steps=smooth_steps)
+            E[_np(t, "node")] = vectors_from_arrow(t.column("vec"), dim)
         return E, stats
     members = halo_members(g, parts, hops=halo_hops, cap=halo_cap, anchors=anchors,
                            seed=random_state)
@@ -1004,3 +1007,47 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
         E[ids[own]] = (X[own].astype(np.float64) @ rot[p]).astype(np.float32)
     stats["members"] = int(sum(len(v[0]) for v in vecs.values()))
     return E, stats
+
+
+def distne_partition(arcs, rows, *, method, dim_internal, dim_border, random_state, params=None,
+                     smooth_steps=3):
+    """Per partition, DistNE mode: internal embedding beside the smoothed border-level vectors.
+
+    ``arcs``: ``src, dst[, weight]`` inside the partition; ``rows``: ``part, node, key, border,
+    bvec`` (``bvec`` the border-level vector of border nodes, zeros elsewhere). Returns
+    ``part, node, role, vec`` (role 0, ``vec`` of width ``dim_internal + dim_border``).
+    Time: the method on the partition plus O(smooth_steps·arcs·dim_border).
+    """
+    import pyarrow as pa
+
+    ids = _np(rows, "node", np.int64)
+    order = np.argsort(ids, kind="stable")
+    rows = rows.take(pa.array(order))
+    ids = ids[order]
+    n = len(ids)
+    parts = []
+    if dim_internal:
+        mem = pa.table({"part": rows.column("part"), "node": rows.column("node"),
+                        "key": rows.column("key"),
+                        "role": pa.array(np.zeros(n, np.int32))})
+        t = embed_subgraph(arcs, mem, method=method, dim=dim_internal, random_state=random_state,
+                           params=params)
+        parts.append(vectors_from_arrow(t.column("vec"), dim_internal))
+    if dim_border:
+        src, dst = _np(arcs, "src", np.int64), _np(arcs, "dst", np.int64)
+        inside = np.isin(dst, ids) & np.isin(src, ids)
+        indptr, indices, _, _ = local_csr(src[inside], dst[inside], None, ids, extra=np.zeros(0, np.int64))
+        B = vectors_from_arrow(rows.column("bvec"), dim_border)
+        parts.append(smooth_border(indptr, indices, B, _np(rows, "border", bool),
+                                   steps=smooth_steps))
+    X = np.hstack(parts) if parts else np.zeros((n, 0), np.float32)
+    return pa.table({"part": rows.column("part"), "node": pa.array(ids),
+                     "role": pa.array(np.zeros(n, np.int32)), "vec": vectors_to_arrow(X)})
+
+
+def table_batches(batches, *, func, **kwargs):
+    """``mapInArrow`` body applying a table function to every batch."""
+    import pyarrow as pa
+
+    for batch in batches:
+        yield from func(pa.Table.from_batches([batch]), **kwargs).to_batches()

@@ -1,0 +1,466 @@
+"""Embed a graph with Spark: clean, partition, embed per partition, write Parquet + _meta.json.
+
+    spark-submit spark_jobs/embed.py --edges PATH --out DIR --method fastrp --partitions 8 \\
+        [--dim 128 --seed 0 -p iteration_weights=0,0,1,6.67 ...]
+
+``--method fastrp`` is exact: every node's random row comes from (seed, its key) and each
+propagation step is one exchange of boundary vectors (the ghost table lists each (node, partition)
+pair once); the result equals graphembed.fastrp on the same graph and seed up to float rounding.
+Any other registered method (e.g. ``irwe``, ``orbits``) runs on each partition's subgraph with its
+halo and replicated anchors, then the partitions are rotated onto one coordinate system by
+orthogonal Procrustes (``--mode aligned``), or fused DistNE-style (``--mode distne``: internal
+embedding beside a border-level embedding).
+
+Output ``DIR``: Parquet ``node_id, embedding array<float>`` (``node_id`` long, or string for string
+ids), ``_mapping/`` for string ids, ``_meta.json`` last. The directory appears only when the job
+succeeds (built in a hidden temporary sibling, then renamed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from spark_jobs import clean, common, partition  # noqa: E402
+
+FAIL_CONF = "spark.graphembed.injectFailure"
+MARKER_CONF = "spark.graphembed.injectFailureMarker"
+
+
+# ------------------------------------------------------------------------------ fault injection
+def _fault(spark, stage, func, arity):
+    """``func`` wrapped to fail when ``spark.graphembed.injectFailure`` names ``stage``.
+
+    ``stage:once`` fails every task's first attempt (Spark retries it), ``stage:always`` every
+    attempt. Used by the tests to show that retries give identical output and that a failed job
+    publishes nothing; without the setting, ``func`` is returned unchanged.
+    """
+    spec = spark.conf.get(FAIL_CONF, "") or ""
+    if not spec or spec.split(":")[0] != stage:
+        return func
+    mode = spec.split(":", 1)[1] if ":" in spec else "once"
+    marker = spark.conf.get(MARKER_CONF, "") or ""
+
+    def check():
+        import os
+
+        from pyspark import TaskContext
+
+        ctx = TaskContext.get()
+        attempt = ctx.attemptNumber() if ctx else 0
+        if mode == "always" or attempt == 0:
+            if marker:
+                os.makedirs(marker, exist_ok=True)
+                name = f"{stage}-p{ctx.partitionId() if ctx else 0}-a{attempt}-{os.getpid()}"
+                open(os.path.join(marker, name), "w").close()
+            raise RuntimeError(f"injected failure in stage {stage!r} (attempt {attempt})")
+
+    if arity == 1:
+        def wrapped(a):
+            check()
+            return func(a)
+    else:
+        def wrapped(a, b):
+            check()
+            return func(a, b)
+    return wrapped
+
+
+def _write(df, path):
+    df.write.parquet(path)
+    return df.sparkSession.read.parquet(path)
+
+
+# ------------------------------------------------------------------------------ FastRP
+def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_nodes, directed,
+                     timings):
+    """Exact distributed FastRP; returns ``node, embedding`` (materialised) and stats."""
+    from pyspark.sql import functions as F
+
+    from graphembed import distributed as D
+
+    settings = D.fastrp_settings(params, dim=dim, random_state=seed, num_nodes=num_nodes,
+                                 directed=directed)
+    nodes = spark.read.parquet(f"{graph_dir}/nodes")
+    arcs = spark.read.parquet(f"{graph_dir}/edges")
+    t0 = time.perf_counter()
+    arcs_p = _write(arcs.join(assign.select(F.col("node").alias("src"), "part"), "src"),
+                    f"{work}/fastrp/arcs")
+    dst_part = assign.select(F.col("node").alias("dst"), F.col("part").alias("pd"))
+    ghosts = _write(arcs_p.join(dst_part, "dst").where(F.col("part") != F.col("pd"))
+                    .select(F.col("dst").alias("node"), "part").distinct(),
+                    f"{work}/fastrp/ghosts")
+    n_ghosts = ghosts.count()
+    timings["fastrp_ghosts"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nodes_p = nodes.join(assign, "node").select("part", "node", "key", "degree")
+    init = functools.partial(D.table_batches, func=D.fastrp_initial, settings=settings)
+    state = _write(nodes_p.mapInArrow(_fault(spark, "initial", init, 1), D.FASTRP_STATE_SCHEMA),
+                   f"{work}/fastrp/step0")
+    timings["fastrp_initial"] = time.perf_counter() - t0
+    k = len(settings["iteration_weights"])
+    for step in range(1, k + 1):
+        t0 = time.perf_counter()
+        ghost_rows = (ghosts.join(state.select("node", "key", "degree", "P"), "node")
+                      .select("part", "node", "key", "degree", "P",
+                              F.lit(None).cast("array<float>").alias("E"),
+                              F.lit(False).alias("owned")))
+        rows = state.withColumn("owned", F.lit(True)).unionByName(ghost_rows)
+        func = functools.partial(D.fastrp_step, settings=settings, step=step)
+        new = arcs_p.groupBy("part").cogroup(rows.groupBy("part")).applyInArrow(
+            _fault(spark, "propagate", func, 2), D.FASTRP_STATE_SCHEMA)
+        state = _write(new, f"{work}/fastrp/step{step}")
+        timings[f"fastrp_step{step}"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    mean = scale = None
+    if settings["standardize"]:
+        m1 = state.mapInArrow(functools.partial(D.moments_batches, dim=dim), D.MOMENTS_SCHEMA)
+        rows1 = m1.collect()
+        count = sum(r["count"] for r in rows1)
+        import numpy as np
+
+        sums = np.sum([r["sums"] for r in rows1], axis=0)
+        center = sums / count if count else np.zeros(dim)
+        m2 = state.mapInArrow(functools.partial(D.moments_batches, dim=dim, center=center),
+                              D.MOMENTS_SCHEMA)
+        squares = np.sum([r["squares"] for r in m2.collect()], axis=0)
+        mean, scale = D.standardize_scale(count, sums, squares)
+    out = state.mapInArrow(functools.partial(D.finish_batches, dim=dim, mean=mean, scale=scale),
+                           "node long, embedding array<float>")
+    timings["fastrp_standardize"] = time.perf_counter() - t0
+    return out, {"settings": settings, "ghost_pairs": int(n_ghosts), "steps": k}
+
+
+# ------------------------------------------------------------------------------ walks / orbits
+def _members(spark, arcs, nodes, assign, *, hops, cap, anchors, seed):
+    """``part, node, key, role`` of every partition's member set (owned, halo, anchors)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from graphembed import distributed as D
+
+    owned = assign.select("part", "node", F.lit(D.OWNED).alias("role"))
+    a_src = arcs.join(assign.select(F.col("node").alias("src"), "part"), "src")
+    hop1 = a_src.select("part", F.col("dst").alias("node")).distinct()
+    pieces = [owned, hop1.select("part", "node", F.lit(D.HALO).alias("role"))]
+    pri = partition._with_priority(nodes, seed)
+    if hops >= 2:
+        ranked = (arcs.join(pri.select(F.col("node").alias("dst"), "pri"), "dst")
+                  .withColumn("r", F.row_number().over(
+                      Window.partitionBy("src").orderBy("pri")))
+                  .where(F.col("r") <= cap).select("src", "dst"))
+        hop2 = hop1.join(ranked.withColumnRenamed("src", "node"), "node").select(
+            "part", F.col("dst").alias("node"))
+        pieces.append(hop2.select("part", "node", F.lit(D.HALO).alias("role")))
+    anchor_ids = []
+    if anchors:
+        anchor_ids = [int(r["node"]) for r in pri.orderBy(F.col("arcs").desc(), "pri")
+                      .limit(anchors).select("node").collect()]
+        a_df = spark.createDataFrame([(a,) for a in anchor_ids], "node long")
+        parts = assign.select("part").distinct()
+        pieces.append(parts.crossJoin(a_df).select("part", "node", F.lit(D.ANCHOR).alias("role")))
+    members = pieces[0]
+    for p in pieces[1:]:
+        members = members.unionByName(p)
+    members = (members.groupBy("part", "node").agg(F.min("role").cast("int").alias("role"))
+               .join(nodes.select("node", "key"), "node")
+               .select(F.col("part").cast("int").alias("part"), "node", "key", "role"))
+    return members, anchor_ids
+
+
+def _member_arcs(arcs, members):
+    from pyspark.sql import functions as F
+
+    m_src = members.select("part", F.col("node").alias("src"))
+    m_dst = members.select("part", F.col("node").alias("dst"))
+    return arcs.join(m_src, "src").join(m_dst, ["part", "dst"])
+
+
+def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, params, mode,
+                       halo_hops, halo_cap, anchors, align_iterations, border_dim, smooth_steps,
+                       timings):
+    """Walk/orbit-family embedding per partition, aligned or DistNE-fused."""
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from graphembed import distributed as D
+
+    nodes = spark.read.parquet(f"{graph_dir}/nodes")
+    arcs = spark.read.parquet(f"{graph_dir}/edges")
+    if mode == "distne":
+        return _distne(spark, arcs, nodes, assign, work, method=method, dim=dim, seed=seed,
+                       params=params, border_dim=border_dim, smooth_steps=smooth_steps,
+                       timings=timings)
+    t0 = time.perf_counter()
+    members, anchor_ids = _members(spark, arcs, nodes, assign, hops=halo_hops, cap=halo_cap,
+                                   anchors=anchors, seed=seed)
+    members = _write(members, f"{work}/sub/members")
+    sub_arcs = _write(_member_arcs(arcs, members), f"{work}/sub/arcs")
+    timings["members"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    func = functools.partial(D.embed_subgraph, method=method, dim=dim, random_state=seed,
+                             params=params)
+    vecs = sub_arcs.groupBy("part").cogroup(members.groupBy("part")).applyInArrow(
+        _fault(spark, "subgraph", func, 2), D.SUBGRAPH_SCHEMA)
+    vecs = _write(vecs, f"{work}/sub/vectors")
+    timings["embed_partitions"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sizes = {int(r["part"]): int(r["n"]) for r in vecs.where(F.col("role") == D.OWNED)
+             .groupBy("part").agg(F.count(F.lit(1)).alias("n")).collect()}
+    rotations = {p: np.eye(dim) for p in sizes}
+    stats = {"members": members.count(), "anchors": len(anchor_ids)}
+    if mode == "aligned" and len(sizes) > 1:
+        ref = D.reference_partition(sizes)
+        av = {}
+        if anchor_ids:
+            a_df = spark.createDataFrame([(a,) for a in anchor_ids], "node long")
+            for r in vecs.join(a_df, "node").collect():
+                av.setdefault(int(r["part"]), []).append((int(r["node"]), r["vec"]))
+        av = {p: (np.array([a for a, _ in v]), np.array([x for _, x in v], dtype=np.float64))
+              for p, v in av.items()}
+        if ref in av:
+            rotations.update(D.anchor_rotations(av, ref))
+        for _ in range(align_iterations):
+            owners = vecs.where(F.col("role") == D.OWNED).mapInArrow(
+                functools.partial(D.rotate_batches, rotations=rotations, dim=dim),
+                D.SUBGRAPH_SCHEMA).select("node", F.col("vec").alias("target"))
+            shared = vecs.where(F.col("role") != D.OWNED).join(owners, "node").select(
+                "part", "vec", "target")
+            cross = shared.groupBy("part").applyInArrow(
+                functools.partial(D.cross_covariance, dim=dim), D.CROSS_SCHEMA).collect()
+            new = dict(rotations)
+            for r in cross:
+                p = int(r["part"])
+                if p != ref:
+                    new[p] = D.align_to_targets(np.array(r["cross"]), dim)
+            rotations = new
+        stats["reference"] = ref
+    out = vecs.where(F.col("role") == D.OWNED).mapInArrow(
+        functools.partial(D.rotate_batches, rotations=rotations, dim=dim),
+        D.SUBGRAPH_SCHEMA).select("node", F.col("vec").alias("embedding"))
+    timings["align"] = time.perf_counter() - t0
+    return out, stats
+
+
+def _distne(spark, arcs, nodes, assign, work, *, method, dim, seed, params, border_dim,
+            smooth_steps, timings):
+    from pyspark.sql import functions as F
+
+    from graphembed import distributed as D
+
+    d_b = dim // 2 if border_dim is None else int(border_dim)
+    d_i = dim - d_b
+    t0 = time.perf_counter()
+    a_src = arcs.join(assign.select(F.col("node").alias("src"), "part"), "src")
+    tagged = a_src.join(assign.select(F.col("node").alias("dst"), F.col("part").alias("pd")), "dst")
+    border = _write(tagged.where(F.col("part") != F.col("pd")).select(
+        F.col("src").alias("node")).distinct(), f"{work}/distne/border")
+    n_border = border.count()
+    timings["border"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    # the border subgraph, embedded as one task
+    b_members = border.join(nodes.select("node", "key"), "node").select(
+        F.lit(0).cast("int").alias("part"), "node", "key", F.lit(D.OWNED).alias("role"))
+    b_arcs = _member_arcs(arcs, b_members)
+    func = functools.partial(D.embed_subgraph, method=method, dim=max(d_b, 1), random_state=seed,
+                             params=params)
+    bvec = _write(b_arcs.groupBy("part").cogroup(b_members.groupBy("part")).applyInArrow(
+        func, D.SUBGRAPH_SCHEMA).select("node", F.col("vec").alias("bvec")),
+        f"{work}/distne/border_vectors")
+    timings["border_embedding"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    zeros = F.array_repeat(F.lit(0.0).cast("float"), d_b)
+    rows = (assign.join(nodes.select("node", "key"), "node").join(bvec, "node", "left")
+            .select(F.col("part").cast("int").alias("part"), "node", "key",
+                    F.col("bvec").isNotNull().alias("border"),
+                    F.coalesce(F.col("bvec"), zeros).alias("bvec")))
+    inner = tagged.where(F.col("part") == F.col("pd")).select("part", "src", "dst",
+                                                              *(["weight"] if "weight" in
+                                                                arcs.columns else []))
+    func = functools.partial(D.distne_partition, method=method, dim_internal=d_i, dim_border=d_b,
+                             random_state=seed, params=params, smooth_steps=smooth_steps)
+    out = inner.groupBy("part").cogroup(rows.groupBy("part")).applyInArrow(
+        _fault(spark, "subgraph", func, 2), D.SUBGRAPH_SCHEMA)
+    out = _write(out, f"{work}/distne/vectors").select("node", F.col("vec").alias("embedding"))
+    timings["embed_partitions"] = time.perf_counter() - t0
+    return out, {"border_nodes": int(n_border), "border_dim": d_b, "internal_dim": d_i}
+
+
+# ------------------------------------------------------------------------------ the job
+def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, params=None,
+        partitioner="hash", max_arcs=None, growth="spark", assignment=None, mode="aligned",
+        halo_hops=None, halo_cap=64, anchors=None, align_iterations=2, border_dim=None,
+        smooth_steps=3, directed=False, overwrite=False, fmt="auto", delimiter=None,
+        src_col="src", dst_col="dst", weight_col=None, keep_work=False):
+    """The whole pipeline (see the module docstring). Returns the metadata written."""
+    from pyspark.sql import functions as F
+
+    from graphembed import __version__
+    from graphembed._validation import check_choice, check_int, check_seed
+    from graphembed.methods import get_method
+
+    get_method(method)  # unknown names fail before any work
+    dim = check_int("dim", dim, minimum=1)
+    seed = check_seed("seed", seed)
+    check_choice("mode", mode, ("aligned", "distne", "none"))
+    check_choice("partitioner", partitioner, ("hash", "locality"))
+    if assignment is None:
+        partitions = check_int("partitions", partitions, minimum=1)
+    if halo_hops is None:
+        halo_hops = 2 if method.startswith("orbit") else 1
+    if anchors is None:
+        anchors = min(dim, 256)
+    params = dict(params or {})
+    timings = {}
+    started = time.perf_counter()
+    with common.atomic_output(spark, out, overwrite=overwrite) as tmp:
+        work = f"{tmp}/_work"
+        t0 = time.perf_counter()
+        raw = common.read_edges(spark, edges, fmt=fmt, src=src_col, dst=dst_col,
+                                weight=weight_col, delimiter=delimiter)
+        arcs, nodes, mapping = clean.clean_edges(raw, directed=directed)
+        graph_dir = f"{work}/clean"
+        arcs.write.parquet(f"{graph_dir}/edges")
+        nodes.write.parquet(f"{graph_dir}/nodes")
+        if mapping is not None:
+            mapping = _write(mapping, f"{tmp}/_mapping")
+        stored = spark.read.parquet(f"{graph_dir}/nodes")
+        counts = stored.agg(F.count(F.lit(1)).alias("n"), F.sum("arcs").alias("a")).collect()[0]
+        n_nodes, n_arcs = int(counts["n"]), int(counts["a"] or 0)
+        common.write_meta(spark, graph_dir, {"job": "clean", "nodes": n_nodes, "arcs": n_arcs})
+        timings["clean"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        part_dir = f"{work}/partition"
+        if assignment is not None:
+            given = spark.read.parquet(assignment)
+            if mapping is not None and "id" in given.columns:
+                given = given.join(mapping, "id")
+            given = given.select(F.col("node").cast("long"), F.col("part").cast("int"))
+            missing = stored.join(given, "node", "left_anti").limit(1).collect()
+            if missing:
+                raise ValueError(f"--assignment {assignment} has no partition for node "
+                                 f"{missing[0]['node']}; give every node a part")
+            given.write.parquet(f"{part_dir}/level=0")
+            part_meta = {"method": "given", "path": assignment}
+        else:
+            part_meta = partition.partition_graph(
+                spark, graph_dir, part_dir, method=partitioner, partitions=partitions,
+                max_arcs=max_arcs, seed=seed, growth=growth, workdir=f"{work}/partition_work")
+        assign = spark.read.parquet(f"{part_dir}/level=0")
+        n_parts = assign.select("part").distinct().count()
+        timings["partition"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if method == "fastrp":
+            emb, stats = fastrp_embedding(spark, graph_dir, assign, work, dim=dim, seed=seed,
+                                          params=params, num_nodes=n_nodes, directed=directed,
+                                          timings=timings)
+            stats["settings"] = {k: (list(v) if isinstance(v, tuple) else v)
+                                 for k, v in stats["settings"].items()}
+        else:
+            emb, stats = subgraph_embedding(
+                spark, graph_dir, assign, work, method=method, dim=dim, seed=seed,
+                params=params, mode=mode, halo_hops=halo_hops, halo_cap=halo_cap,
+                anchors=anchors, align_iterations=align_iterations, border_dim=border_dim,
+                smooth_steps=smooth_steps, timings=timings)
+        if mapping is not None:
+            emb = emb.join(mapping, "node").select(F.col("id").alias("node_id"), "embedding")
+        else:
+            emb = emb.select(F.col("node").alias("node_id"), "embedding")
+        emb.write.parquet(f"{tmp}/part")
+        timings["embed_total"] = time.perf_counter() - t0
+        _flatten(spark, f"{tmp}/part", tmp)
+        if not keep_work:
+            common.delete(spark, work)
+        timings["total"] = time.perf_counter() - started
+        meta = {
+            "job": "embed",
+            "input": edges,
+            "method": method,
+            "mode": None if method == "fastrp" else mode,
+            "dim": dim,
+            "random_state": seed,
+            "params": params,
+            "graph": {"nodes": n_nodes, "arcs": n_arcs, "directed": bool(directed),
+                      "string_ids": mapping is not None},
+            "partitioning": {**part_meta, "partitions_used": int(n_parts)},
+            "stats": stats,
+            "seconds": timings,
+            "graphembed": __version__,
+            "columns": {"node_id": "string" if mapping is not None else "long",
+                        "embedding": f"array<float>[{dim}]"},
+        }
+        common.write_meta(spark, tmp, meta)
+    return meta
+
+
+def _flatten(spark, src_dir, dst_dir):
+    """Move the part files of ``src_dir`` into ``dst_dir`` (so ``dst_dir`` is the dataset)."""
+    fs, src = common._fs(spark, src_dir)
+    jvm = spark.sparkContext._jvm
+    for status in fs.listStatus(src):
+        name = status.getPath().getName()
+        if name.startswith("part-"):
+            fs.rename(status.getPath(), jvm.org.apache.hadoop.fs.Path(f"{dst_dir}/{name}"))
+    fs.delete(src, True)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--edges", required=True, help="edge list: Parquet or text")
+    parser.add_argument("--out", required=True, help="output directory (must not exist)")
+    parser.add_argument("--method", default="fastrp",
+                        help="fastrp, or any method of graphembed.methods (irwe, orbits, ...)")
+    parser.add_argument("--partitions", type=int, default=4,
+                        help="number of partitions (hash), or the target for locality")
+    parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("-p", "--param", action="append", default=[],
+                        help="method parameter name=value (repeatable)")
+    parser.add_argument("--partitioner", default="hash", choices=("hash", "locality"))
+    parser.add_argument("--max-arcs", type=int, default=None,
+                        help="locality: cap on arcs per partition (default from --partitions)")
+    parser.add_argument("--growth", default="spark", choices=("spark", "driver"),
+                        help="locality growth as DataFrame joins, or on the driver")
+    parser.add_argument("--assignment", default=None,
+                        help="Parquet node,part (or id,part) to use instead of partitioning")
+    parser.add_argument("--mode", default="aligned", choices=("aligned", "distne", "none"),
+                        help="non-FastRP methods: Procrustes-aligned halos, DistNE fusion, or raw")
+    parser.add_argument("--halo-hops", type=int, default=None,
+                        help="halo radius (default 1; 2 for orbit methods)")
+    parser.add_argument("--halo-cap", type=int, default=64,
+                        help="2-hop halo: neighbours brought in per 1-hop halo node")
+    parser.add_argument("--anchors", type=int, default=None,
+                        help="top-degree nodes replicated to every partition (default min(dim, 256))")
+    parser.add_argument("--align-iterations", type=int, default=2)
+    parser.add_argument("--border-dim", type=int, default=None,
+                        help="DistNE mode: columns of the border-level embedding (default dim/2)")
+    parser.add_argument("--keep-work", action="store_true",
+                        help="keep intermediate tables under OUT/_work")
+    common.add_input_arguments(parser)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    params = common.parse_params(args.param)
+    spark = common.session("graphembed-embed", master=args.master)
+    meta = run(spark, args.edges, args.out, method=args.method, partitions=args.partitions,
+               dim=args.dim, seed=args.seed, params=params, partitioner=args.partitioner,
+               max_arcs=args.max_arcs, growth=args.growth, assignment=args.assignment,
+               mode=args.mode, halo_hops=args.halo_hops, halo_cap=args.halo_cap,
+               anchors=args.anchors, align_iterations=args.align_iterations,
+               border_dim=args.border_dim, directed=args.directed, overwrite=args.overwrite,
+               fmt=args.format, delimiter=args.delimiter, src_col=args.src_col,
+               dst_col=args.dst_col, weight_col=args.weight_col, keep_work=args.keep_work)
+    common.log(f"embed: {meta['graph']['nodes']} nodes, {meta['partitioning']['partitions_used']} "
+               f"partitions, {meta['seconds']['total']:.1f} s -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
