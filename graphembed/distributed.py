@@ -986,7 +986,8 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
         for p, (ids, roles, X) in vecs.items():
             sel = np.array([i in anchor_set for i in ids.tolist()], dtype=bool)
             av[p] = (ids[sel], X[sel].astype(np.float64))
-        rot = anchor_rotations(av, ref)
+        if anchor_set:
+            rot = anchor_rotations(av, ref)
         for _ in range(align_iterations):
             owner_vec = np.zeros((g.n, dim))
             for p, (ids, roles, X) in vecs.items():
