@@ -407,6 +407,14 @@ def _ids_to_index(src, dst, nodes, num_nodes, where):
     """Map id arrays to row indices; returns (rows, cols, node_ids, n)."""
     if nodes is not None and num_nodes is not None:
         raise ValueError("pass either nodes or num_nodes, not both")
+    if (isinstance(src, np.ndarray) and isinstance(dst, np.ndarray) and src.dtype.kind == "S"
+            and dst.dtype.kind == "S" and src.ndim == dst.ndim == 1 and len(src) == len(dst)
+            and nodes is None and num_nodes is None):
+        # UTF-8 text ids (the compiled file reader gives these): sort the bytes, which orders
+        # them like their strings, and decode only the distinct ones
+        m = len(src)
+        node_ids, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+        return inverse[:m], inverse[m:], np.char.decode(node_ids, "utf-8"), len(node_ids)
     src = _as_ids(src, f"the source ids of {where}")
     dst = _as_ids(dst, f"the target ids of {where}")
     if len(src) != len(dst):
@@ -579,7 +587,7 @@ def as_csr(
         )
         return _from_columns(cols, directed, nodes, num_nodes, loops, duplicates, "the Table")
     if isinstance(data, (str, os.PathLike)):
-        src, dst, w = read_edgelist(data, delimiter=delimiter, comments=comments, header=header)
+        src, dst, w = _read_edgelist(data, delimiter=delimiter, comments=comments, header=header)
         cols = [src, dst] if w is None else [src, dst, w]
         return _from_columns(cols, directed, nodes, num_nodes, loops, duplicates, os.fspath(data))
     if isinstance(data, tuple) or (
@@ -755,8 +763,10 @@ def read_edgelist(path, *, delimiter=None, comments="#", header=False):
     integer, else strings. Weights must be finite non-negative numbers. Files ending in ``.gz``
     are decompressed.
 
-    Integer ids are parsed by a compiled reader (hundreds of MB/s); files with string ids take
-    a slower line-by-line reader. Time and memory O(file size).
+    A compiled reader handles integer ids and plain ASCII text ids (hundreds of MB/s); files it
+    cannot read exactly (Unicode ids, unusual number formats, errors) go to a line-by-line reader
+    that gives the same result, or the error message with its line number. Time and memory
+    O(file size).
 
     Raises ValueError naming the line number of the first malformed line.
 
@@ -769,6 +779,14 @@ def read_edgelist(path, *, delimiter=None, comments="#", header=False):
     >>> src.tolist(), dst.tolist(), w.tolist()
     ([0, 1], [1, 2], [2.5, 1.0])
     """
+    src, dst, w = _read_edgelist(path, delimiter=delimiter, comments=comments, header=header)
+    if src.dtype.kind == "S":  # printable ASCII: a plain cast
+        src, dst = src.astype(str), dst.astype(str)
+    return src, dst, w
+
+
+def _read_edgelist(path, *, delimiter, comments, header):
+    """:func:`read_edgelist`, except that text ids may come back as ASCII bytes (dtype S)."""
     p = os.fspath(path)
     if not os.path.exists(p):
         raise FileNotFoundError(f"edge-list file {p!r} does not exist")
@@ -803,16 +821,28 @@ def _single_byte(text):
 
 
 def _fast_read(raw, delimiter, comments, header):
-    from ._kernels.graph import PARSE_OK, parse_edgelist
+    """The compiled reader: int64 ids, or text ids as ASCII bytes; None if it cannot decide."""
+    from ._kernels.graph import PARSE_OK, PARSE_STRINGS, gather_tokens, parse_edgelist
 
     d = _single_byte(delimiter)
     c = _single_byte(comments)
     if d is None or c is None or (delimiter is not None and delimiter.isspace() and delimiter != "\t"):
         return None
-    status, src, dst, w, width = parse_edgelist(np.frombuffer(raw, dtype=np.uint8), d, c, bool(header))
-    if status != PARSE_OK:
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    status, src, dst, spans, w, width = parse_edgelist(buf, d, c, bool(header))
+    w = w if width == 3 else None
+    if status == PARSE_OK:
+        return src, dst, w
+    if status != PARSE_STRINGS:
         return None
-    return src, dst, (w if width == 3 else None)
+    ids = []
+    for column in (0, 2):
+        longest = int((spans[:, column + 1] - spans[:, column]).max())
+        if longest * len(spans) > 4 * len(raw) + (1 << 20):
+            return None  # a few very long ids: padding would waste memory
+        tokens = gather_tokens(buf, spans, column, longest)
+        ids.append(tokens.view(f"S{longest}").ravel())
+    return ids[0], ids[1], w
 
 
 def _slow_read(raw, p, delimiter, comments, header):

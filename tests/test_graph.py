@@ -545,6 +545,22 @@ def test_parser_without_jit_small(tmp_path):
     src, dst, w = read_edgelist(p)
     assert src.tolist() == [123456789012, 7, 9] and dst.tolist() == [-5, 8, 10]
     assert w.tolist() == [0.25, 100.0, 3.0]
+    p = write(tmp_path, "s.csv", "a, 12\nbob,c d\n")
+    assert [x.tolist() for x in read_edgelist(p)[:2]] == [["a", "bob"], ["12", "c d"]]
+
+
+def test_compiled_reader_takes_the_files_it_can():
+    from graphembed._kernels.graph import (PARSE_FALLBACK, PARSE_OK, PARSE_STRINGS,
+                                           parse_edgelist)
+
+    def status(text, delim=-1):
+        return parse_edgelist(np.frombuffer(text.encode(), np.uint8), delim, ord("#"), False)[0]
+
+    assert status("1 2\n3 4 \n") == PARSE_OK
+    assert status("a 2\n3 b\n") == PARSE_STRINGS
+    assert status("1,2,2.5e3\n", ord(",")) == PARSE_OK
+    for text in ("1 2\n3\n", "ü 1\n", "1_0 2\n", "1 2 -1\n", "1 2 nan\n"):
+        assert status(text) == PARSE_FALLBACK, text
 
 
 def test_constructor_is_plain():
@@ -576,3 +592,35 @@ def test_docstring_examples():
 
     for module in (graphembed.graph, graphembed.embedding, graphembed.datasets):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+TOKENS = st.one_of(
+    st.integers(-10**20, 10**20).map(str),
+    st.sampled_from(["a", "node_1", "x-y", "007", "+5", "1_000", "ünï", "1e5", "A.b", "٣", "_"]),
+    st.text(alphabet="abcXYZ019_-.:/", min_size=1, max_size=8),
+)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(TOKENS, TOKENS, st.floats(0, 100).map(lambda x: round(x, 3))),
+                     max_size=25),
+       weighted=st.booleans(), csv=st.booleans(), header=st.booleans())
+def test_fast_reader_equals_line_reader_any_ids(tmp_path, rows, weighted, csv, header):
+    """Whatever the ids (integers, text, Unicode, int-like text), both readers agree."""
+    sep = "," if csv else "\t"
+    text = "# comment\n" + "".join(
+        sep.join([u, v] + ([repr(x)] if weighted else [])) + "\n" for u, v, x in rows)
+    p = tmp_path / ("h.csv" if csv else "h.tsv")
+    p.write_text(text, encoding="utf-8")
+    fast = read_edgelist(p, header=header)
+    slow = _slow(p, delimiter=sep if csv else None, header=header)
+    for a, b in zip(fast, slow):
+        if b is None:
+            assert a is None
+        else:
+            assert a.dtype == b.dtype and a.tolist() == b.tolist()
+    g = ge.as_csr(p, header=header, directed=True, self_loops="keep")
+    ref = ge.as_csr(tuple(x for x in slow if x is not None), directed=True, self_loops="keep")
+    assert g.node_ids.tolist() == ref.node_ids.tolist()
+    assert as_dict(g) == as_dict(ref)

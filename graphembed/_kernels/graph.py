@@ -16,6 +16,7 @@ DUP_ERROR = 2
 # parse_edgelist status codes (anything but OK sends the caller to its careful, slow reader)
 PARSE_OK = 0
 PARSE_FALLBACK = 1
+PARSE_STRINGS = 2
 
 _SMALL_ROW = 24  # rows up to this length are insertion-sorted; longer ones use a merge sort
 
@@ -286,14 +287,35 @@ def _parse_float(buf, lo, hi, pow10):
 
 
 @njit(cache=True)
+def _token_kind(buf, lo, hi):
+    """How Python would read a token: 0, surely text (printable ASCII with a character outside
+    0-9 + - _, which int() rejects); 1, printable ASCII that int() might accept; 2, anything with
+    non-ASCII or control bytes (Unicode digits and spaces: left to the careful reader)."""
+    text = False
+    for i in range(lo, hi):
+        b = buf[i]
+        if b >= 128 or (b < 32 and not _is_space(b)):
+            return 2
+        if not (48 <= b <= 57 or b == 43 or b == 45 or b == 95 or _is_space(b)):
+            text = True
+    return 0 if text else 1
+
+
+@njit(cache=True)
 def parse_edgelist(buf, delim, comment, skip_header):
-    """Parse ``src dst [weight]`` lines of integer ids from the bytes ``buf``.
+    """Parse ``src dst [weight]`` lines from the bytes ``buf``.
 
     ``delim`` is a byte value, or -1 for runs of blanks; ``comment`` a byte value that starts a
-    comment line, or -1. Returns ``(status, src, dst, weights, width)``: status PARSE_OK, or
-    PARSE_FALLBACK for anything this fast path does not handle exactly (non-integer ids, unusual
-    numbers, negative weights, malformed lines); the caller then uses its line-by-line reader,
-    which also words the error messages. Time and memory O(bytes).
+    comment line, or -1. Returns ``(status, src, dst, spans, weights, width)``:
+
+    * PARSE_OK: every id is an integer; ``src``, ``dst`` hold them (int64);
+    * PARSE_STRINGS: some id is certainly not an integer, so all ids are text: ``spans[e]`` holds
+      the byte ranges ``(src_lo, src_hi, dst_lo, dst_hi)`` of edge e's ids (printable ASCII);
+    * PARSE_FALLBACK: anything this fast path does not decide exactly (unusual numbers, Unicode,
+      negative weights, malformed lines); the caller then uses its line-by-line reader, which
+      also words the error messages.
+
+    Time and memory O(bytes).
     """
     nbytes = buf.shape[0]
     max_lines = 1
@@ -302,13 +324,17 @@ def parse_edgelist(buf, delim, comment, skip_header):
             max_lines += 1
     src = np.empty(max_lines, dtype=np.int64)
     dst = np.empty(max_lines, dtype=np.int64)
+    spans = np.empty((max_lines, 4), dtype=np.int64)
     wts = np.empty(max_lines, dtype=np.float64)
     starts = np.empty(3, dtype=np.int64)
     ends = np.empty(3, dtype=np.int64)
     width = 0
     m = 0
+    all_int = True
+    text_seen = False
     header_left = skip_header
     pos = 0
+    fallback = (PARSE_FALLBACK, src[:0], dst[:0], spans[:0], wts[:0], 0)
     while pos < nbytes:
         eol = pos
         while eol < nbytes and buf[eol] != 10:
@@ -335,7 +361,7 @@ def parse_edgelist(buf, delim, comment, skip_header):
                 if i >= hi:
                     break
                 if nf == 3:
-                    return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+                    return fallback
                 starts[nf] = i
                 while i < hi and not _is_space(buf[i]):
                     i += 1
@@ -348,7 +374,7 @@ def parse_edgelist(buf, delim, comment, skip_header):
                 while j < hi and buf[j] != delim:
                     j += 1
                 if nf == 3:
-                    return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+                    return fallback
                 a = f_lo
                 b = j
                 while a < b and _is_space(buf[a]):
@@ -364,21 +390,52 @@ def parse_edgelist(buf, delim, comment, skip_header):
         if width == 0:
             width = nf
         if nf != width or nf < 2:
-            return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
-        ok, u = _parse_int(buf, starts[0], ends[0])
-        if not ok:
-            return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
-        ok, v = _parse_int(buf, starts[1], ends[1])
-        if not ok:
-            return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
-        src[m] = u
-        dst[m] = v
+            return fallback
+        for f in range(2):
+            a = starts[f]
+            b = ends[f]
+            if a == b:
+                return fallback
+            spans[m, 2 * f] = a
+            spans[m, 2 * f + 1] = b
+            if all_int:
+                ok, v = _parse_int(buf, a, b)
+                if ok:
+                    if f == 0:
+                        src[m] = v
+                    else:
+                        dst[m] = v
+                    continue
+                all_int = False
+            kind = _token_kind(buf, a, b)
+            if kind == 2:
+                return fallback
+            if kind == 0:
+                text_seen = True
         if width == 3:
             ok, x = _parse_float(buf, starts[2], ends[2], _POW10)
             if not ok or x < 0.0:
-                return PARSE_FALLBACK, src[:0], dst[:0], wts[:0], 0
+                return fallback
             wts[m] = x
         m += 1
     if width == 0:
         width = 2
-    return PARSE_OK, src[:m], dst[:m], wts[:m if width == 3 else 0], width
+    w_out = wts[:m if width == 3 else 0]
+    if all_int:
+        return PARSE_OK, src[:m], dst[:m], spans[:0], w_out, width
+    if not text_seen:
+        return fallback
+    return PARSE_STRINGS, src[:0], dst[:0], spans[:m], w_out, width
+
+
+@njit(cache=True, parallel=True)
+def gather_tokens(buf, spans, column, width):
+    """The tokens ``buf[spans[e, column]:spans[e, column + 1]]`` as rows of a zero-padded
+    (m, width) byte matrix (view it as dtype ``S{width}``)."""
+    m = spans.shape[0]
+    out = np.zeros((m, width), dtype=np.uint8)
+    for e in prange(m):
+        lo = spans[e, column]
+        for t in range(spans[e, column + 1] - lo):
+            out[e, t] = buf[lo + t]
+    return out
