@@ -124,6 +124,25 @@ register(Method(
 ))
 
 
+def _orbit_keys(text):
+    if isinstance(text, (list, tuple)):
+        return list(text)
+    return [k for k in str(text).replace(" ", "").split(";") if k]
+
+
+register(Method(
+    "orbits",
+    "graphembed.orbits:orbit_embedding",
+    "graphlet orbit adjacencies (2-4 nodes), each transformed and reduced, blocks concatenated",
+    {
+        "keys": Param(None, _orbit_keys, "';'-separated keys h,i,j, e.g. 1,0,0;2,1,1 "
+                      "(default: the 27 keys with h <= 2)"),
+        "transform": Param("ppmi", str, "ppmi, degree, log or none"),
+        "reduction": Param("svd", str, "svd or random_projection"),
+    },
+))
+
+
 def get_method(name: str) -> Method:
     """The registered method called ``name``; ValueError listing the names otherwise."""
     if name not in METHODS:

@@ -168,6 +168,35 @@ def _compact(values, indptr, indices, n):
     return _csr(new_values, new_indices, new_indptr, n)
 
 
+def _save_npz(path, arrays, overwrite):
+    """Write ``arrays`` (``node_ids`` among them) to a compressed .npz: a temporary file beside
+    the target renamed into place, never replacing an existing file unless ``overwrite``."""
+    import tempfile
+
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        raise ValueError(f"orbit files are .npz, got {os.fspath(path)!r}; use a name ending "
+                         "in .npz")
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+    ids = np.asarray(arrays["node_ids"])
+    if ids.dtype.kind not in "iuU":
+        ids = np.array([str(v) for v in ids.tolist()], dtype=str)
+    arrays = dict(arrays, node_ids=ids)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
 class OrbitAdjacency(dict):
     """A dict ``{(h, i, j): scipy.sparse.csr_array of int64}`` with the graph's ``node_ids``.
 
@@ -184,38 +213,14 @@ class OrbitAdjacency(dict):
         Arrays: ``node_ids``, ``keys`` (k, 3), and per key ``"h_i_j.indptr"``, ``.indices``,
         ``.data``. Raises FileExistsError unless ``overwrite``. O(total non-zeros).
         """
-        import tempfile
-
-        path = Path(path)
-        if path.suffix.lower() != ".npz":
-            raise ValueError(f"orbit adjacency files are .npz, got {os.fspath(path)!r}; "
-                             "use a name ending in .npz")
-        if path.exists() and not overwrite:
-            raise FileExistsError(
-                f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
-        ids = np.asarray(self.node_ids)
-        if ids.dtype.kind not in "iuU":
-            ids = np.array([str(v) for v in ids.tolist()], dtype=str)
-        arrays = {"node_ids": ids,
+        arrays = {"node_ids": self.node_ids,
                   "keys": np.array(sorted(self), dtype=np.int64).reshape(-1, 3)}
         for key, m in self.items():
             name = "_".join(map(str, key))
             arrays[f"{name}.indptr"] = m.indptr
             arrays[f"{name}.indices"] = m.indices
             arrays[f"{name}.data"] = m.data
-
-        # write a temporary file beside the target, then rename it into place
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return _save_npz(path, arrays, overwrite)
 
     @classmethod
     def load(cls, path):

@@ -364,3 +364,79 @@ def test_save_and_load_round_trip(tmp_path):
     M.save(path, overwrite=True)
     with pytest.raises(ValueError, match=".npz"):
         M.save(tmp_path / "orbits.txt")
+
+
+# ----------------------------------------------------------------------------- embedding, CLI
+def test_orbit_embedding_is_deterministic_and_seeded():
+    G = nx.karate_club_graph()
+    X = ge.orbit_embedding(G, dim=32, random_state=3, num_threads=1)
+    assert X.shape == (34, 32) and X.dtype == np.float32 and np.isfinite(X).all()
+    assert np.array_equal(X, ge.orbit_embedding(G, dim=32, random_state=3, num_threads=2))
+    Y = ge.orbit_embedding(G, dim=32, random_state=3, reduction="random_projection")
+    assert not np.array_equal(Y, ge.orbit_embedding(G, dim=32, random_state=4,
+                                                    reduction="random_projection"))
+    # a node's random rows follow its id, not its row: relabelled rows give the same vectors
+    order = np.random.default_rng(0).permutation(34)
+    H = nx.Graph()
+    H.add_nodes_from(order.tolist())
+    H.add_edges_from(G.edges)
+    Yh = ge.orbit_embedding(H, dim=32, random_state=3, reduction="random_projection")
+    np.testing.assert_allclose(Yh[np.argsort(order)], Y, rtol=1e-5, atol=1e-5)
+
+
+def test_orbit_embedding_blocks_follow_the_keys():
+    G = nx.les_miserables_graph()
+    X = ge.orbit_embedding(G, dim=6, keys=[(1, 0, 0), (1, 3, 3)], transform="none",
+                           reduction="svd")
+    # block 1 holds the top singular directions of the adjacency (U·sqrt(S))
+    A = nx.to_numpy_array(G, weight=None)
+    s = np.linalg.svd(A, compute_uv=False)
+    np.testing.assert_allclose(np.sort(np.linalg.norm(X[:, :3], axis=0) ** 2)[::-1], s[:3],
+                               rtol=1e-3)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"dim": 0}, "dim"),
+    ({"transform": "pmi2"}, "transform"),
+    ({"reduction": "pca"}, "reduction"),
+    ({"random_state": None}, "random_state"),
+    ({"keys": [(4, 0, 0)]}, "not an orbit adjacency key"),
+])
+def test_orbit_embedding_bad_arguments(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        ge.orbit_embedding(nx.path_graph(5), **kwargs)
+
+
+def test_method_registry_entry():
+    from graphembed.methods import embed, get_method
+
+    m = get_method("orbits")
+    params = m.parse_params({"keys": "1,0,0;2,1,1", "transform": "log"})
+    assert params["keys"] == ["1,0,0", "2,1,1"]
+    e = embed(nx.karate_club_graph(), "orbits", dim=8, random_state=0, params=params)
+    assert e.vectors.shape == (34, 8)
+
+
+def test_cli_orbits(tmp_path, capsys):
+    from graphembed.cli import main
+
+    edges = tmp_path / "g.tsv"
+    edges.write_text("a\tb\nb\tc\nc\td\nd\ta\na\tc\nx\ty\n")
+    out = tmp_path / "orbits.npz"
+    assert main(["orbits", "--graph", str(edges), "-o", str(out), "--hop3"]) == 0
+    M = OrbitAdjacency.load(out)
+    assert len(M) == 28 and list(M.node_ids) == ["a", "b", "c", "d", "x", "y"]
+    _same(M, ge.orbit_adjacency(ge.as_csr(str(edges)), include_hop3=True))
+    assert main(["orbits", "--graph", str(edges), "-o", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["orbits", "--graph", str(edges), "-o", str(out), "--overwrite",
+                 "--key", "1,8,8", "--key", "2,1,1"]) == 0
+    assert list(OrbitAdjacency.load(out)) == [(1, 8, 8), (2, 1, 1)]
+    counts = tmp_path / "gdv.npz"
+    assert main(["orbits", "--graph", str(edges), "-o", str(counts), "--counts"]) == 0
+    with np.load(counts) as z:
+        assert z["node_ids"].tolist() == ["a", "b", "c", "d", "x", "y"]
+        np.testing.assert_array_equal(z["counts"], ge.orbit_counts(ge.as_csr(str(edges))))
+    assert main(["orbits", "--graph", str(edges), "-o", str(tmp_path / "o.txt")]) == 2
+    assert main(["orbits", "--graph", str(edges), "-o", str(tmp_path / "o2.npz"),
+                 "--key", "9,9,9"]) == 2
