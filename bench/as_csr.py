@@ -13,7 +13,9 @@ tiny graph (compile time is reported apart). Variants:
 * ``scipy``: ``coo_array((ones, (src, dst))) + transpose``, then ``tocsr()``, ``sum_duplicates()``
   and ``setdiag(0)``-free loop removal: what a scipy user would write (no weights kept);
 * ``read_fast`` / ``read_python``: reading an integer TSV edge file with the compiled reader vs a
-  line-by-line Python reader (the previous implementation).
+  line-by-line Python reader (the previous implementation);
+* ``text_file_as_csr`` / ``text_python_as_csr``: the same edges with text ids (``v123``):
+  ``as_csr(path)`` vs the line-by-line Python reader followed by ``as_csr`` of its arrays.
 
 Prints a table and writes bench/results/as_csr.json (and .md).
 """
@@ -25,6 +27,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,13 +94,13 @@ def scipy_baseline(rows, cols, n):
     return m.indptr, m.indices
 
 
-def python_reader(path):
+def python_reader(path, dtype=np.int64):
     """The previous edge-file reader: split every line in Python."""
     with open(path, encoding="utf-8") as fh:
         lines = fh.read().splitlines()
     fields = [ln.split() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-    src = np.array([f[0] for f in fields], dtype=np.int64)
-    dst = np.array([f[1] for f in fields], dtype=np.int64)
+    src = np.array([f[0] for f in fields], dtype=dtype)
+    dst = np.array([f[1] for f in fields], dtype=dtype)
     return src, dst
 
 
@@ -132,8 +135,15 @@ def _child(variant, npz, path):
         out = (s, t)
     elif variant == "read_python":
         out = python_reader(path)
+    elif variant == "text_file_as_csr":
+        g = ge.as_csr(path.replace(".tsv", "_text.tsv"))
+        out = (g.indptr, g.indices)
+    elif variant == "text_python_as_csr":
+        g = ge.as_csr(python_reader(path.replace(".tsv", "_text.tsv"), dtype=str))
+        out = (g.indptr, g.indices)
     seconds = time.perf_counter() - t0
-    digest = int(np.asarray(out[1], dtype=np.int64).sum() % (1 << 61)) + int(out[0][-1])
+    last = out[0][-1]
+    digest = int(np.asarray(out[1], dtype=np.int64).sum() % (1 << 61)) + len(str(last))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"variant": variant, "seconds": seconds, "compile_seconds": compile_s,
                       "peak_rss_mb": peak_mb, "check": digest, "threads": numba.get_num_threads()}))
@@ -156,9 +166,12 @@ def main():
     np.savez(npz, src=src, dst=dst, n=n)
     path = os.path.join(tmp, "edges.tsv")
     np.savetxt(path, np.stack([src[:file_m], dst[:file_m]], axis=1), fmt="%d", delimiter="\t")
+    with open(path.replace(".tsv", "_text.tsv"), "w") as fh:
+        fh.writelines(f"v{u}\tv{v}\n" for u, v in zip(src[:file_m].tolist(), dst[:file_m].tolist()))
     file_mb = os.path.getsize(path) / 2**20
     results = {}
-    for variant in ("as_csr", "lexsort", "scipy", "read_fast", "read_python"):
+    for variant in ("as_csr", "lexsort", "scipy", "read_fast", "read_python", "text_file_as_csr",
+                    "text_python_as_csr"):
         runs = []
         for _ in range(args.repeats):
             out = subprocess.run([sys.executable, __file__, "--child", variant, npz, path],
@@ -172,6 +185,7 @@ def main():
             "threads": runs[0]["threads"],
             "check": runs[0]["check"],
         }
+    shutil.rmtree(tmp, ignore_errors=True)
     if results["as_csr"]["check"] != results["lexsort"]["check"]:
         raise SystemExit("as_csr and the lexsort baseline disagree")
     base = results["lexsort"]["median_seconds"]
@@ -180,6 +194,11 @@ def main():
         results[v]["speedup_vs_lexsort"] = base / results[v]["median_seconds"]
     for v in ("read_fast", "read_python"):
         results[v]["speedup_vs_python_reader"] = fbase / results[v]["median_seconds"]
+    if results["text_file_as_csr"]["check"] != results["text_python_as_csr"]["check"]:
+        raise SystemExit("text-id graphs disagree")
+    tbase = results["text_python_as_csr"]["median_seconds"]
+    for v in ("text_file_as_csr", "text_python_as_csr"):
+        results[v]["speedup_vs_python_reader"] = tbase / results[v]["median_seconds"]
     import numba
     import scipy
 
