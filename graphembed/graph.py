@@ -208,6 +208,9 @@ def _as_ids(ids, name):
         a = _object_array(ids)
     else:
         a = np.asarray(ids)
+        if (a.dtype.kind == "U" and isinstance(ids, (list, tuple))
+                and not all(isinstance(v, str) for v in ids)):
+            a = _object_array(list(ids))  # numpy turns [1, "a"] into ["1", "a"]
     if a.ndim != 1:
         raise ValueError(f"{name} must be a 1-D sequence of node ids, got shape {a.shape}")
     kind = a.dtype.kind
@@ -870,9 +873,11 @@ def _slow_read(raw, p, delimiter, comments, header):
     for f, lineno in zip(fields, numbers):
         if len(f) not in (2, 3) or len(f) != width:
             want = width if width in (2, 3) else "2 or 3"
+            sep = "blanks" if delimiter is None else repr(delimiter)
             raise ValueError(
-                f"{p}, line {lineno}: expected {want} fields (src dst [weight]), got {len(f)}: "
-                f"{lines[lineno - 1].rstrip()!r}; fix or comment out the line"
+                f"{p}, line {lineno}: expected {want} fields (src dst [weight]) separated by "
+                f"{sep}, got {len(f)}: {lines[lineno - 1].rstrip()!r}; fix or comment out the "
+                "line, or pass the file's delimiter"
             )
         if not f[0] or not f[1]:
             raise ValueError(f"{p}, line {lineno}: empty node id; fix or comment out the line")

@@ -624,3 +624,10 @@ def test_fast_reader_equals_line_reader_any_ids(tmp_path, rows, weighted, csv, h
     ref = ge.as_csr(tuple(x for x in slow if x is not None), directed=True, self_loops="keep")
     assert g.node_ids.tolist() == ref.node_ids.tolist()
     assert as_dict(g) == as_dict(ref)
+
+
+def test_python_lists_keep_their_types():
+    g = ge.as_csr(([1, "a"], ["a", 2]))
+    assert g.node_ids.tolist() == [1, 2, "a"]
+    assert ge.as_csr((["x", "a"], ["a", "y"])).node_ids.tolist() == ["a", "x", "y"]
+    assert ge.as_csr(([3, 1], [1, 2])).node_ids.dtype == np.int64
