@@ -138,8 +138,9 @@ class CSRGraph:
     def node_keys(self) -> np.ndarray:
         """A uint64 key per node, from its id alone, used to seed per-node randomness.
 
-        Integer ids map to themselves (as uint64), strings to the first 8 bytes of their BLAKE2b
-        digest (stable across runs, machines and Python versions), other labels through ``str``.
+        Integer ids map to themselves (as uint64, two's complement), strings to the first 8 bytes
+        of their BLAKE2b digest (stable across runs, machines and Python versions), other labels
+        (and integers beyond int64) through ``str``.
         So a node's random numbers depend only on the seed and its id — not on its row, the
         graph's size or the partition it is in. O(n).
         """
@@ -179,8 +180,10 @@ def node_keys(node_ids) -> np.ndarray:
         return node_ids.astype(np.int64).view(np.uint64).copy()
     out = np.empty(len(node_ids), dtype=np.uint64)
     for i, v in enumerate(node_ids.tolist()):
-        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            out[i] = np.uint64(np.int64(v).view(np.uint64))
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and (
+            -(2**63) <= int(v) < 2**63
+        ):
+            out[i] = np.uint64(int(v) % 2**64)
             continue
         text = v if isinstance(v, str) else str(v)
         digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()

@@ -631,3 +631,16 @@ def test_python_lists_keep_their_types():
     assert g.node_ids.tolist() == [1, 2, "a"]
     assert ge.as_csr((["x", "a"], ["a", "y"])).node_ids.tolist() == ["a", "x", "y"]
     assert ge.as_csr(([3, 1], [1, 2])).node_ids.dtype == np.int64
+
+
+def test_node_keys_for_every_kind_of_id():
+    from graphembed.graph import node_keys
+
+    assert node_keys(np.array([-1, 5])).tolist() == [2**64 - 1, 5]
+    mixed = ge.as_csr(([2**70, -1], [3, "a"])).node_keys()
+    assert mixed[:2].tolist() == [2**64 - 1, 3]  # -1 and 3 as integers
+    assert len(set(mixed.tolist())) == 4
+    # string keys are a fixed function of the text (BLAKE2b), the same in every process
+    import hashlib
+    expected = int.from_bytes(hashlib.blake2b(b"a", digest_size=8).digest(), "little")
+    assert node_keys(np.array(["a"])).tolist() == [expected]
