@@ -165,6 +165,9 @@ def test_random_sparse_graphs_with_long_rows():
                 if v != hub:
                     G.add_edge(int(hub), int(v))
         _check_against_brute(G)
+    # rows with very few pairs (every row of a long cycle or grid)
+    _check_against_brute(nx.cycle_graph(300))
+    _check_against_brute(nx.grid_2d_graph(12, 14))
 
 
 # ----------------------------------------------------------------------------- identities

@@ -336,22 +336,28 @@ def orbit_count_rows(indptr, indices, tri, deg, tnode, d1, bounds):
     return gdv
 
 
+_FAR = np.int64(-(2**62))  # marks u and its neighbours in the accumulator: never positive
+
+
 @njit(cache=True)
-def _hop3_row(u, indptr, indices, h2_indptr, h2_idx, w211, e910, nb, acc, touched):
-    """Row u of (3, 4, 4) into ``acc``: returns how many nodes were touched.
+def _hop3_row(u, indptr, indices, h2_indptr, h2_idx, w211, e910, acc, touched):
+    """Row u of (3, 4, 4) into ``acc`` (positive entries are the non-zeros); returns how many
+    nodes were touched. The caller resets ``acc`` with :func:`_hop3_reset`.
 
     (3, 4, 4)[u, v] counts the edges x ~ y with x adjacent to u only and y adjacent to v only,
     for u, v not adjacent: the 3-paths u - x - y - v whose middle node x is at distance 2 from u
     (that is ((2,1,1) · A)[u, v]), less those where y is also adjacent to u ((2, 9, 10)[u, v]).
+    u and its neighbours are set to a large negative value first, so they never count.
     """
+    acc[u] = _FAR
+    for s in range(indptr[u], indptr[u + 1]):
+        acc[indices[s]] = _FAR
     k = 0
     for p in range(h2_indptr[u], h2_indptr[u + 1]):
         y = h2_idx[p]
         wy = w211[p]
         for q in range(indptr[y], indptr[y + 1]):
             v = indices[q]
-            if v == u or nb[v] == u:
-                continue
             if acc[v] == 0:
                 touched[k] = v
                 k += 1
@@ -361,26 +367,30 @@ def _hop3_row(u, indptr, indices, h2_indptr, h2_idx, w211, e910, nb, acc, touche
     return k
 
 
+@njit(cache=True)
+def _hop3_reset(u, indptr, indices, acc, touched, k):
+    acc[u] = 0
+    for s in range(indptr[u], indptr[u + 1]):
+        acc[indices[s]] = 0
+    for i in range(k):
+        acc[touched[i]] = 0
+
+
 @njit(cache=True, parallel=True)
 def hop3_counts(indptr, indices, h2_indptr, h2_idx, w211, e910, bounds):
     """Per row, the number of non-zeros of (3, 4, 4)."""
     n = indptr.size - 1
     counts = np.zeros(n, np.int64)
     for c in prange(bounds.size - 1):
-        nb = np.full(n, -1, np.int64)
         acc = np.zeros(n, np.int64)
         touched = np.empty(n, np.int64)
         for u in range(bounds[c], bounds[c + 1]):
-            for s in range(indptr[u], indptr[u + 1]):
-                nb[indices[s]] = u
-            k = _hop3_row(u, indptr, indices, h2_indptr, h2_idx, w211, e910, nb, acc, touched)
+            k = _hop3_row(u, indptr, indices, h2_indptr, h2_idx, w211, e910, acc, touched)
             cnt = 0
             for i in range(k):
-                v = touched[i]
-                if acc[v] > 0:
-                    cnt += 1
-                acc[v] = 0
+                cnt += acc[touched[i]] > 0
             counts[u] = cnt
+            _hop3_reset(u, indptr, indices, acc, touched, k)
     return counts
 
 
@@ -391,20 +401,23 @@ def hop3_fill(indptr, indices, h2_indptr, h2_idx, w211, e910, bounds, out_indptr
     out_idx = np.empty(out_indptr[-1], indices.dtype)
     out_val = np.empty(out_indptr[-1], np.int64)
     for c in prange(bounds.size - 1):
-        nb = np.full(n, -1, np.int64)
         acc = np.zeros(n, np.int64)
         touched = np.empty(n, np.int64)
         for u in range(bounds[c], bounds[c + 1]):
-            for s in range(indptr[u], indptr[u + 1]):
-                nb[indices[s]] = u
-            k = _hop3_row(u, indptr, indices, h2_indptr, h2_idx, w211, e910, nb, acc, touched)
+            k = _hop3_row(u, indptr, indices, h2_indptr, h2_idx, w211, e910, acc, touched)
             pos = out_indptr[u]
+            end = out_indptr[u + 1]
             if k * 16 > n:
+                # read the row back in index order; the write is unconditional and the
+                # position advances only on a positive value (no unpredictable branch), the
+                # last slot of the row standing guard against the overrun
                 for v in range(n):
-                    if acc[v] > 0:
+                    a = acc[v]
+                    if pos < end:
                         out_idx[pos] = v
-                        out_val[pos] = acc[v]
-                        pos += 1
+                        out_val[pos] = a
+                    pos += a > 0
+                    acc[v] = 0
             else:
                 order = np.sort(touched[:k])
                 for v in order:
@@ -412,8 +425,7 @@ def hop3_fill(indptr, indices, h2_indptr, h2_idx, w211, e910, bounds, out_indptr
                         out_idx[pos] = v
                         out_val[pos] = acc[v]
                         pos += 1
-            for i in range(k):
-                acc[touched[i]] = 0
+                _hop3_reset(u, indptr, indices, acc, touched, k)
     return out_idx, out_val
 
 
