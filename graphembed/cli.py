@@ -429,10 +429,13 @@ def _build_parser():
     p.add_argument("-o", "--out", required=True,
                    help="output file: .npz, .npy, .parquet or .txt (word2vec)")
     p.add_argument("--dataset", help="embed a bundled data set instead of a file")
-    p.add_argument("--method", default="fastrp", choices=method_names())
-    p.add_argument("--dim", type=int, default=128)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--method", default="fastrp", choices=method_names(),
+                   help="embedding method (default: fastrp)")
+    p.add_argument("--dim", type=int, default=128, help="embedding dimension (default: 128)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed; the same seed gives the same bytes (default: 0)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="numba threads (default: all); the result does not depend on it")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
                    help="method parameter, repeatable (e.g. -p iteration_weights=0,0,1,6.67)")
     p.add_argument("--directed", action="store_true", help="keep arcs as given (default: undirected)")
