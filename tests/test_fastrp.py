@@ -1,6 +1,6 @@
 """FastRP against a dense NumPy formulation of the spec, plus invariants and bad input."""
 
-import itertools
+import importlib
 
 import networkx as nx
 import numpy as np
@@ -165,7 +165,7 @@ def test_features():
 
 def FastRPFeatureMatrix(f, d_f, seed):
     """The dense ±1/sqrt(d_f) feature projection: random rows with s = 1, keyed by feature."""
-    from graphembed.fastrp import _feature_seed
+    _feature_seed = importlib.import_module("graphembed.fastrp")._feature_seed
 
     P = random_rows(np.arange(f, dtype=np.uint64), d_f, sparsity=1, random_state=_feature_seed(seed))
     assert np.all(np.abs(np.abs(P) - 1 / np.sqrt(d_f)) < 1e-6)
@@ -504,3 +504,45 @@ def test_overflow_is_reported_not_returned():
     with pytest.raises(FloatingPointError, match="transition='mean'"):
         fastrp(G, dim=4, transition="sum", normalization_strength=20.0, standardize=False,
                iteration_weights=(1.0,) * 3, projection=np.full((60, 4), 1e10))
+
+
+def test_locality_relabelling_changes_no_bits(monkeypatch):
+    """Hub sorting relabels the rows internally; the output bytes must not change."""
+    F = importlib.import_module("graphembed.fastrp")
+
+    graphs = [nx.barabasi_albert_graph(300, 2, seed=1), nx.star_graph(40)]
+    D = nx.gnp_random_graph(120, 0.05, seed=2, directed=True)
+    for u, v in D.edges:
+        D[u][v]["weight"] = 1.0 + (u * 7 + v) % 5
+    graphs.append(D)
+    runs = []
+    for relabel in (False, True):
+        if relabel:
+            monkeypatch.setattr(F, "_REORDER_MIN_NODES", 1)
+            monkeypatch.setattr(F, "_REORDER_SKEW", 1.0)
+            assert F.locality_order(ge.as_csr(graphs[0]).indptr) is not None
+        out = []
+        for G in graphs:
+            for opts in ({}, {"self_influence": 0.5, "direction": "in"},
+                         {"features": np.arange(3 * len(G)).reshape(-1, 3) % 7,
+                          "feature_ratio": 0.25}):
+                out.append(fastrp(G, dim=16, **opts).tobytes())
+            m = FastRP(dim=16, inductive=True, standardize=False).fit(G)
+            out.append(m.transform((np.array([-5, -5]), np.array([0, 3]))).tobytes())
+        runs.append(out)
+    assert runs[0] == runs[1]
+
+
+def test_locality_order_is_hub_sorting():
+    F = importlib.import_module("graphembed.fastrp")
+
+    indptr = np.zeros(2**16 + 1, dtype=np.int64)
+    deg = np.ones(2**16, dtype=np.int64)
+    deg[[5, 70, 9]] = [100, 300, 50]
+    np.cumsum(deg, out=indptr[1:])
+    order = F.locality_order(indptr)
+    assert order[:3].tolist() == [70, 5, 9]
+    rest = order[3:]
+    assert np.all(np.diff(rest) > 0) and len(rest) == 2**16 - 3
+    indptr_flat = np.arange(2**16 + 1, dtype=np.int64) * 3
+    assert F.locality_order(indptr_flat) is None

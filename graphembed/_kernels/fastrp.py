@@ -6,10 +6,46 @@ number of threads. Work is split into row ranges of about equal stored-entry cou
 computed once from ``indptr`` alone — never from the thread count.
 """
 
+import numba
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from .rng import draw, stream_key, to_unit
+
+#: Neighbours ahead whose rows are prefetched (random row fetches are latency-bound).
+PREFETCH_DISTANCE = 8
+
+if numba.config.DISABLE_JIT:
+
+    def prefetch_row(X, i, j):
+        """No-op stand-in when numba is disabled."""
+
+else:
+
+    @intrinsic
+    def prefetch_row(typingctx, X, i, j):
+        """Hint the CPU to fetch the cache line holding ``X[i, j]`` (LLVM's prefetch, read)."""
+        sig = types.void(X, i, j)
+
+        def codegen(context, builder, signature, args):
+            aryty = signature.args[0]
+            ary = context.make_array(aryty)(context, builder, args[0])
+            ii = context.cast(builder, args[1], signature.args[1], types.intp)
+            jj = context.cast(builder, args[2], signature.args[2], types.intp)
+            ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [ii, jj])
+            i8p = ir.PointerType(ir.IntType(8))
+            i32 = ir.IntType(32)
+            fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+            # read, high temporal locality, data cache
+            builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                              ir.Constant(i32, 1)])
+            return context.get_dummy_value()
+
+        return sig, codegen
 
 
 @njit(cache=True, parallel=True)
@@ -58,31 +94,38 @@ def row_chunks(indptr, target):
 
 
 @njit(cache=True, parallel=True)
-def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, alpha, normalize,
-               chunks):
-    """``out = diag(row_scale) · S · X`` and ``E += alpha · rownorm(out)`` in one pass.
+def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, e_rows, alpha,
+               normalize, chunks):
+    """``out = diag(row_scale) · S · X`` and ``E[e_rows] += alpha · rownorm(out)`` in one pass.
 
     ``S`` is the CSR matrix (indptr, indices, weights; all ones when ``weighted`` is False).
-    Row sums run over the neighbours in CSR order into a private float32 accumulator. When
-    ``normalize`` is True the row added to ``E`` is divided by its L2 norm (zero rows stay
-    zero). ``alpha == 0`` skips the update of ``E``.
+    Row ``u`` sums its neighbours' rows of ``X`` in CSR order into a private float32
+    accumulator, multiplies by ``row_scale[u]`` and stores the row in ``out[u]``. When ``alpha``
+    is not 0 the row is also added, times ``alpha`` (divided by its L2 norm, computed in float64,
+    when ``normalize``; zero rows stay zero), to row ``e_rows[u]`` of ``E`` — so ``E`` can keep
+    the caller's node order while the graph is relabelled for locality.
+    The rows of upcoming neighbours are prefetched ``PREFETCH_DISTANCE`` entries ahead.
     """
     dim = X.shape[1]
+    nnz = indices.shape[0]
     nchunks = chunks.shape[0] - 1
     for c in prange(nchunks):
         acc = np.empty(dim, dtype=np.float32)
         for u in range(chunks[c], chunks[c + 1]):
             for j in range(dim):
                 acc[j] = 0.0
-            if weighted:
-                for p in range(indptr[u], indptr[u + 1]):
-                    v = indices[p]
+            for p in range(indptr[u], indptr[u + 1]):
+                q = p + PREFETCH_DISTANCE
+                if q < nnz:
+                    ahead = indices[q]
+                    for j in range(0, dim, 16):
+                        prefetch_row(X, ahead, j)
+                v = indices[p]
+                if weighted:
                     w = weights[p]
                     for j in range(dim):
                         acc[j] += w * X[v, j]
-            else:
-                for p in range(indptr[u], indptr[u + 1]):
-                    v = indices[p]
+                else:
                     for j in range(dim):
                         acc[j] += X[v, j]
             s = row_scale[u]
@@ -99,13 +142,43 @@ def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, alpha, 
                         f = np.float32(alpha / np.sqrt(sq))
                     else:
                         f = np.float32(0.0)
+                e = e_rows[u]
                 for j in range(dim):
-                    E[u, j] += f * acc[j]
+                    E[e, j] += f * acc[j]
 
 
 @njit(cache=True, parallel=True)
-def scale_rows_and_add(X, row_scale, E, alpha, normalize, chunks):
-    """``X = diag(row_scale) · X`` in place, then ``E += alpha · rownorm(X)`` (alpha 0 skips)."""
+def relabel_csr(indptr, indices, weights, weighted, order, new_indptr, chunks):
+    """The CSR of the graph whose row ``u`` is old row ``order[u]``, columns renumbered to match.
+
+    ``new_indptr`` is the prefix sum of the reordered row lengths and ``chunks`` splits the new
+    rows. Each row keeps its entries in the same order, so the summation order — and every bit
+    of the result — is unchanged.
+    """
+    n = order.shape[0]
+    new_id = np.empty(n, dtype=indices.dtype)
+    for u in range(n):
+        new_id[order[u]] = u
+    new_indices = np.empty_like(indices)
+    new_weights = np.empty_like(weights)
+    nchunks = chunks.shape[0] - 1
+    for c in prange(nchunks):
+        for u in range(chunks[c], chunks[c + 1]):
+            o = order[u]
+            shift = new_indptr[u] - indptr[o]
+            for p in range(indptr[o], indptr[o + 1]):
+                new_indices[p + shift] = new_id[indices[p]]
+                if weighted:
+                    new_weights[p + shift] = weights[p]
+    return new_indices, new_weights
+
+
+@njit(cache=True, parallel=True)
+def scale_rows_and_add(X, row_scale, E, e_rows, alpha, normalize, chunks):
+    """``X = diag(row_scale) · X`` in place, then ``E[e_rows] += alpha · rownorm(X)``.
+
+    ``alpha == 0`` skips the update of ``E``; the norm is computed as in :func:`spmm_fused`.
+    """
     dim = X.shape[1]
     nchunks = chunks.shape[0] - 1
     for c in prange(nchunks):
@@ -119,8 +192,9 @@ def scale_rows_and_add(X, row_scale, E, alpha, normalize, chunks):
                 f = np.float32(alpha)
                 if normalize:
                     f = np.float32(alpha / np.sqrt(sq)) if sq > 0.0 else np.float32(0.0)
+                e = e_rows[u]
                 for j in range(dim):
-                    E[u, j] += f * X[u, j]
+                    E[e, j] += f * X[u, j]
 
 
 @njit(cache=True, parallel=True)
@@ -189,3 +263,17 @@ def sort_rows_by_key(indptr, indices, weights, weighted, keys, chunks):
                 if weighted:
                     new_weights[lo + q] = weights[lo + order[q]]
     return new_indices, new_weights
+
+
+@njit(cache=True, parallel=True)
+def all_finite(E, chunks):
+    """True if every entry of ``E`` is finite (no n × dim temporary, unlike NumPy's isfinite)."""
+    dim = E.shape[1]
+    nchunks = chunks.shape[0] - 1
+    ok = np.ones(nchunks, dtype=np.bool_)
+    for c in prange(nchunks):
+        for u in range(chunks[c], chunks[c + 1]):
+            for j in range(dim):
+                if not np.isfinite(E[u, j]):
+                    ok[c] = False
+    return ok.all()

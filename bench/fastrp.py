@@ -1,0 +1,314 @@
+"""FastRP benchmark: graphembed.fastrp against the plain scipy formulation, in the same run.
+
+    python bench/fastrp.py            # 1e5 and 1e6 nodes (ER and R-MAT), dim 128 and 256, plus
+                                      # a WWW-200K-sized graph (2e5 nodes, 3e7 edges, dim 512)
+    python bench/fastrp.py --quick    # 1e5 nodes only, one repeat
+
+Graphs are generated with vectorised NumPy and turned into a canonical CSR directly (not timed).
+Every configuration runs 4 iterations (iteration_weights of length 4, the paper's BlogCatalog
+settings otherwise). Timings exclude graph generation; numba compile time is measured apart on
+a tiny graph first. Each timing is the median of ``--repeat`` runs, and every ratio compares
+numbers measured in the same process, one right after the other.
+
+Baseline ("scipy"): the spec written with scipy — ``A = D⁻¹S`` as a float32 CSR array,
+``N_i = A @ N_{i-1}`` (scipy's single-threaded CSR × dense product), numpy row normalisation
+and weighted sum, numpy column standardisation — starting from the same ``L·R`` (whose
+generation is not charged to the baseline). "scipy SpMM" is the 4 products alone.
+
+Peak memory: the resident set size (``/proc/self/statm``) sampled every millisecond by a
+background thread while the call runs, minus the resident size just before the call: the extra
+memory the call needs on top of the graph. (tracemalloc cannot see numba's allocations, and
+``ru_maxrss`` only knows the peak of the whole process, which graph generation dominates.) It is
+compared with the budget "three n × dim float32 buffers", plus the CSR itself for the total.
+
+Results go to bench/results/fastrp.json (and a markdown table, bench/results/fastrp.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import threading
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import graphembed as ge  # noqa: E402
+from graphembed.fastrp import random_rows  # noqa: E402
+from graphembed.graph import CSRGraph  # noqa: E402
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# ------------------------------------------------------------------------------- graphs
+
+
+def _csr_from_pairs(src, dst, n):
+    """Undirected simple graph (no self-loops, no duplicates) from int arrays, as a CSRGraph."""
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    lo = np.minimum(src, dst).astype(np.int64)
+    hi = np.maximum(src, dst).astype(np.int64)
+    del src, dst, keep
+    key = np.unique(lo * n + hi)  # distinct undirected edges
+    del lo, hi
+    lo = (key // n).astype(np.int32)
+    hi = (key % n).astype(np.int32)
+    del key
+    rows = np.concatenate([lo, hi])
+    cols = np.concatenate([hi, lo])
+    del lo, hi
+    order = np.argsort(rows.astype(np.int64) * n + cols, kind="stable")
+    indices = cols[order]
+    counts = np.bincount(rows, minlength=n)
+    del rows, cols, order
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return CSRGraph(indptr, np.ascontiguousarray(indices, dtype=np.int32), None,
+                    np.arange(n, dtype=np.int64), False)
+
+
+def erdos_renyi(n, m, seed=0):
+    """G(n, m)-like: m uniformly random pairs (self-loops and repeats dropped)."""
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, n, m, dtype=np.int32)
+    dst = rng.integers(0, n, m, dtype=np.int32)
+    return _csr_from_pairs(src, dst, n)
+
+
+def rmat(n, m, seed=0, a=0.57, b=0.19, c=0.19):
+    """R-MAT (Chakrabarti et al. 2004) with Graph500's a, b, c, d = 0.57, 0.19, 0.19, 0.05.
+
+    Drawn on 2**ceil(log2 n) ids, ids >= n rejected, node labels randomly permuted (as Graph500
+    does, so that hubs are not conveniently numbered first). About m draws survive.
+    """
+    rng = np.random.default_rng(seed)
+    scale = int(np.ceil(np.log2(n)))
+    want = int(m * (2**scale / n) ** 1.2) + 1  # oversample for the rejected ids
+    src = np.zeros(want, dtype=np.int64)
+    dst = np.zeros(want, dtype=np.int64)
+    for level in range(scale):
+        r = rng.random(want, dtype=np.float32)
+        bit_src = r >= a + b  # quadrants c, d
+        bit_dst = ((r >= a) & (r < a + b)) | (r >= a + b + c)  # quadrants b, d
+        src |= bit_src.astype(np.int64) << level
+        dst |= bit_dst.astype(np.int64) << level
+    keep = (src < n) & (dst < n)
+    src, dst = src[keep][:m], dst[keep][:m]
+    perm = rng.permutation(n).astype(np.int32)
+    return _csr_from_pairs(perm[src], perm[dst], n)
+
+
+def random_undirected_fixed_degree(n, m_stored, seed=0):
+    """A graph with n nodes and about m_stored stored entries (WWW-200K-sized, via R-MAT)."""
+    return rmat(n, m_stored // 2, seed=seed)
+
+
+# ------------------------------------------------------------------------------- measuring
+
+
+def rss():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE
+
+
+class PeakRSS:
+    """Context manager: peak resident-size growth (bytes) over the body, sampled every 1 ms."""
+
+    def __enter__(self):
+        self.base = rss()
+        self.peak = self.base
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss())
+            time.sleep(0.001)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, rss())
+        self.extra = self.peak - self.base
+
+
+def timed(fn, repeat):
+    times, extras, out = [], [], None
+    for _ in range(repeat):
+        out = None
+        with PeakRSS() as m:
+            t0 = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - t0)
+        extras.append(m.extra)
+        del out
+    return float(np.median(times)), times, int(max(extras))
+
+
+# ------------------------------------------------------------------------------- the two sides
+
+
+WEIGHTS = (0.0, 0.0, 1.0, 6.67)
+BETA = -0.64
+
+
+def scipy_fastrp(A, N0, weights=WEIGHTS):
+    """The spec in scipy/numpy: A @ X per iteration, row normalisation, weighted sum, scaling."""
+    E = np.zeros_like(N0)
+    N = N0
+    for a in weights:
+        N = A @ N
+        norms = np.linalg.norm(N, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        E += np.float32(a) * (N / norms)
+    E -= E.mean(axis=0)
+    sd = E.std(axis=0)
+    sd[sd == 0] = 1
+    E /= sd
+    return E
+
+
+def scipy_spmm(A, N0, k=4):
+    N = N0
+    for _ in range(k):
+        N = A @ N
+    return N
+
+
+def graph_bytes(g):
+    return g.indptr.nbytes + g.indices.nbytes + (0 if g.weights is None else g.weights.nbytes)
+
+
+def run_case(name, g, dim, repeat, threads, baseline=True):
+    n = g.n
+    row = {"graph": name, "nodes": n, "edges": g.num_edges, "stored_entries": g.nnz, "dim": dim,
+           "iterations": 4, "threads": threads}
+    opts = dict(dim=dim, iteration_weights=WEIGHTS, normalization_strength=BETA, sparsity=3,
+                random_state=0, num_threads=threads)
+    med, times, extra = timed(lambda: ge.fastrp(g, **opts), repeat)
+    row.update(graphembed_s=med, graphembed_runs_s=times, graphembed_extra_bytes=extra)
+    budget = 3 * n * dim * 4
+    row.update(buffers_bytes=budget, csr_bytes=graph_bytes(g))
+    if baseline:
+        deg = g.degrees()
+        inv = np.zeros(n, dtype=np.float64)
+        inv[deg > 0] = 1 / deg[deg > 0]
+        S = g.to_scipy(np.float32)
+        A = sp.csr_array((S.data * inv[np.repeat(np.arange(n), np.diff(g.indptr))]
+                          .astype(np.float32), S.indices, S.indptr), shape=S.shape)
+        R = random_rows(g.node_keys(), dim, sparsity=3, random_state=0)
+        L = np.where(deg > 0, np.power(np.maximum(deg, 1), BETA), 0).astype(np.float32)
+        N0 = R * L[:, None]
+        del R
+        med_s, times_s, extra_s = timed(lambda: scipy_fastrp(A, N0), repeat)
+        row.update(scipy_s=med_s, scipy_runs_s=times_s, scipy_extra_bytes=extra_s,
+                   speedup=med_s / med)
+        med_m, times_m, _ = timed(lambda: scipy_spmm(A, N0), 1)
+        row.update(scipy_spmm_s=med_m)
+        del A, N0, S
+    return row
+
+
+def fmt_bytes(b):
+    return f"{b / 2**20:,.0f} MiB"
+
+
+def table(rows):
+    head = ("| graph | nodes | edges | dim | graphembed (s) | scipy (s) | speed-up | scipy SpMM "
+            "only (s) | extra memory (graphembed) | 3 n×dim buffers | CSR |")
+    lines = [head, "|" + "---|" * 11]
+    for r in rows:
+        lines.append(
+            f"| {r['graph']} | {r['nodes']:,} | {r['edges']:,} | {r['dim']} | "
+            f"{r['graphembed_s']:.2f} | "
+            + (f"{r['scipy_s']:.2f} | {r['speedup']:.1f}× | {r['scipy_spmm_s']:.2f} | "
+               if "scipy_s" in r else "– | – | – | ")
+            + f"{fmt_bytes(r['graphembed_extra_bytes'])} | {fmt_bytes(r['buffers_bytes'])} | "
+            f"{fmt_bytes(r['csr_bytes'])} |"
+        )
+    return "\n".join(lines)
+
+
+def versions():
+    import numba
+    import scipy
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
+            "numba": numba.__version__, "graphembed": ge.__version__,
+            "machine": platform.machine(), "cpus": os.cpu_count()}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="1e5-node graphs only, one repeat")
+    p.add_argument("--repeat", type=int, default=None, help="runs per timing (median); default 3")
+    p.add_argument("--threads", type=int, default=None, help="numba threads (default: all)")
+    p.add_argument("--no-www", action="store_true", help="skip the WWW-200K-sized run")
+    p.add_argument("--out", default=os.path.join(HERE, "results", "fastrp"))
+    args = p.parse_args(argv)
+    import numba
+
+    threads = args.threads or numba.config.NUMBA_NUM_THREADS
+    repeat = args.repeat or (1 if args.quick else 3)
+
+    # compile time, apart
+    t0 = time.perf_counter()
+    tiny = erdos_renyi(200, 1000, seed=1)
+    ge.fastrp(tiny, dim=8, num_threads=threads)
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ge.fastrp(tiny, dim=8, num_threads=threads)
+    print(f"first call (compile or load from cache) {compile_s:.2f} s; "
+          f"second call {time.perf_counter() - t0:.4f} s")
+
+    sizes = [(100_000, 1_000_000)] if args.quick else [(100_000, 1_000_000),
+                                                        (1_000_000, 10_000_000)]
+    rows = []
+    for n, m in sizes:
+        for gname, gen in (("Erdős–Rényi", erdos_renyi), ("R-MAT", rmat)):
+            t0 = time.perf_counter()
+            g = gen(n, m, seed=0)
+            print(f"\n{gname} {g} generated in {time.perf_counter() - t0:.1f} s (not timed)")
+            for dim in (128, 256):
+                r = run_case(gname, g, dim, repeat, threads)
+                rows.append(r)
+                print(table([r]).splitlines()[-1], flush=True)
+            del g
+    if not args.quick and not args.no_www:
+        t0 = time.perf_counter()
+        g = random_undirected_fixed_degree(200_000, 60_000_000, seed=0)
+        print(f"\nWWW-200K-sized R-MAT {g} generated in {time.perf_counter() - t0:.1f} s")
+        r = run_case("R-MAT (WWW-200K size)", g, 512, repeat, threads,
+                     baseline=True)
+        r["paper_fastrp_cpu_s"] = 136.0
+        rows.append(r)
+        print(table([r]).splitlines()[-1], flush=True)
+        del g
+
+    result = {"benchmark": "fastrp", "compile_s": compile_s, "threads": threads,
+              "repeat": repeat, "quick": args.quick, "versions": versions(),
+              "load_average_at_end": os.getloadavg(), "rows": rows,
+              "note": "2-core machine shared with other jobs; medians of repeat runs"}
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    suffix = "_quick" if args.quick else ""
+    with open(args.out + suffix + ".json", "w") as fh:
+        json.dump(result, fh, indent=2)
+    md = table(rows)
+    with open(args.out + suffix + ".md", "w") as fh:
+        fh.write(f"FastRP, 4 iterations, {threads} threads, median of {repeat}; "
+                 f"compile {compile_s:.1f} s apart.\n\n{md}\n")
+    print("\n" + md)
+
+
+if __name__ == "__main__":
+    main()
