@@ -644,3 +644,20 @@ def test_node_keys_for_every_kind_of_id():
     import hashlib
     expected = int.from_bytes(hashlib.blake2b(b"a", digest_size=8).digest(), "little")
     assert node_keys(np.array(["a"])).tolist() == [expected]
+
+
+def test_same_bytes_for_any_thread_count():
+    from graphembed._validation import threads
+
+    rng = np.random.default_rng(3)
+    src = rng.integers(0, 500, 20000)
+    dst = (src + rng.geometric(0.01, 20000)) % 500
+    w = rng.uniform(0.1, 1.0, 20000)
+    results = []
+    for t in (1, 2, 4):
+        with threads(t):
+            g = ge.as_csr((src, dst, w))
+        results.append(g)
+    for g in results[1:]:
+        for name in ("indptr", "indices", "weights"):
+            assert getattr(g, name).tobytes() == getattr(results[0], name).tobytes()
