@@ -71,6 +71,9 @@ lengths : (k,) int64 number of nodes of each walk.
 first_walk : int, the global id of the first walk of the block.
 """
 
+#: Walks advanced together by the sampler (overlaps their memory accesses).
+_BATCH = 32
+
 #: Anonymous walks longer than this many steps are hashed into buckets by default.
 DENSE_MAX_STEPS = 7
 
@@ -84,12 +87,7 @@ class _Sampler:
     """Validated graph arrays and walk parameters, ready for the kernels."""
 
     def __init__(self, adjacency, p, q, start_nodes, random_state):
-        g = as_csr(adjacency)
-        if g.nnz == 0:
-            raise ValueError(
-                f"the graph has no edges ({g.n} nodes, 0 edges); random walks need at least one "
-                "edge — check the input, or the directed/weight options used to read it"
-            )
+        g = _require_edges(as_csr(adjacency))
         self.graph = g
         self.p = check_float("p", p, minimum=0, strict_min=True)
         self.q = check_float("q", q, minimum=0, strict_min=True)
@@ -111,7 +109,17 @@ class _Sampler:
                 self.second_order, self.inv_p, self.inv_q, self.max_alpha)
 
     def fill(self, out, lengths, first_walk, seed):
-        _k.sample_walks(*self.args(), self.starts, first_walk, np.uint64(seed), out, lengths)
+        _k.sample_walks(*self.args(), self.starts, first_walk, np.uint64(seed), out, lengths,
+                        _BATCH)
+
+
+def _require_edges(g):
+    if g.nnz == 0:
+        raise ValueError(
+            f"the graph has no edges ({g.n} nodes, 0 edges); random walks need at least one "
+            "edge — check the input, or the directed/weight options used to read it"
+        )
+    return g
 
 
 def _check_start_nodes(start_nodes, n):
@@ -671,7 +679,7 @@ class IRWE:
 
     def fit(self, adjacency, y=None):
         """Embed the nodes of ``adjacency`` and keep the fitted transforms. Returns self."""
-        g = as_csr(adjacency)
+        g = _require_edges(as_csr(adjacency))
         self._seed = check_seed("random_state", self.random_state)
         id_dim, pos_dim = self._dims(g.n)
         identity = np.zeros((g.n, 0), dtype=np.float32)

@@ -8,7 +8,8 @@ Conventions shared by every kernel here:
   ``w = r * n_start + i`` for the ``r``-th walk from the ``i``-th start node. Results therefore do
   not depend on thread count or on how the walks are split into blocks.
 * Second-order (node2vec) steps use rejection sampling against the first-order proposal;
-  ``inv_p = 1/p``, ``inv_q = 1/q`` and ``max_alpha = max(1/p, 1, 1/q)``.
+  ``inv_p = 1/p``, ``inv_q = 1/q`` and ``max_alpha = max(1/p, 1, 1/q)``. Unweighted proposals
+  take the high 32 bits of a draw and the acceptance test its low 32 bits.
 * A walk that reaches a node without out-edges stops; the rest of its row is -1.
 """
 
@@ -18,6 +19,8 @@ from numba import njit, prange
 from .rng import bounded, draw, mix64, stream_key, to_unit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_INV32 = 1.0 / 4294967296.0
 
 
 @njit(cache=True, inline="always")
@@ -69,53 +72,112 @@ def _step(indptr, indices, cumw, weighted, second_order, inv_p, inv_q, max_alpha
         x = _propose(indptr, indices, cumw, weighted, cur, draw(state, counter))
         return x, counter + np.uint64(1)
     while True:
-        x = _propose(indptr, indices, cumw, weighted, cur, draw(state, counter))
-        counter += np.uint64(1)
-        if x == prev:
-            alpha = inv_p
-        elif inv_q == 1.0 or _has_edge(indptr, indices, prev, x):
-            alpha = 1.0
-        else:
-            alpha = inv_q
-        if alpha >= max_alpha:
+        x, counter = _try_node2vec(indptr, indices, cumw, weighted, inv_p, inv_q, max_alpha,
+                                   prev, cur, state, counter)
+        if x >= 0:
             return x, counter
+
+
+@njit(cache=True, inline="always")
+def _try_node2vec(indptr, indices, cumw, weighted, inv_p, inv_q, max_alpha, prev, cur, state,
+                  counter):
+    """One node2vec proposal from ``cur`` (non-empty row): ``(x or -1 if rejected, counter)``.
+
+    Accept x with probability alpha(x) / max_alpha by comparing y = u * max_alpha with alpha(x).
+    A non-return move has alpha 1 or 1/q, so y below both accepts and y above both rejects
+    without the binary search; only y in between needs to know whether x neighbours prev.
+    """
+    r = draw(state, counter)
+    counter += np.uint64(1)
+    x = _propose(indptr, indices, cumw, weighted, cur, r)
+    if weighted:  # the proposal used the high 53 bits: take a fresh draw
         u = to_unit(draw(state, counter))
         counter += np.uint64(1)
-        if u * max_alpha < alpha:
-            return x, counter
+    else:  # the proposal used only the high 32 bits: the low 32 are a free uniform
+        u = np.float64(r & _LOW32) * _INV32
+    y = u * max_alpha
+    if x == prev:
+        return (x if y < inv_p else -1), counter
+    if y < min(1.0, inv_q):
+        return x, counter
+    if y >= max(1.0, inv_q):
+        return -1, counter
+    alpha = 1.0 if _has_edge(indptr, indices, prev, x) else inv_q
+    return (x if y < alpha else -1), counter
 
 
 @njit(cache=True, parallel=True)
 def sample_walks(indptr, indices, cumw, weighted, second_order, inv_p, inv_q, max_alpha,
-                 starts, first_walk, seed, out, lengths):
+                 starts, first_walk, seed, out, lengths, batch):
     """Fill ``out`` (k, walk_length + 1) with walks ``first_walk .. first_walk + k - 1``.
 
     Walk ``w`` starts at ``starts[w % len(starts)]``; ``lengths[j]`` receives the number of nodes
-    of row ``j`` (at least 1); unused positions are -1.
+    of row ``j`` (at least 1); unused positions are -1. Walks are advanced ``batch`` at a time in
+    lockstep: their cache misses (``indptr[c]``, then the neighbour) overlap, which is what bounds
+    the speed of walks on large graphs. Each walk still uses its own stream only, so the output
+    does not depend on ``batch`` or on the thread count.
     """
     n_walks, width = out.shape
     n_start = starts.shape[0]
-    seed = np.uint64(seed)
-    for j in prange(n_walks):
-        wid = first_walk + j
-        state = stream_key(seed, np.uint64(wid))
-        counter = np.uint64(0)
-        cur = starts[wid % n_start]
-        prev = -1
-        out[j, 0] = cur
-        length = 1
-        while length < width:
-            nxt, counter = _step(indptr, indices, cumw, weighted, second_order, inv_p, inv_q,
-                                 max_alpha, prev, cur, state, counter)
-            if nxt < 0:
+    n_batches = (n_walks + batch - 1) // batch
+    for bi in prange(n_batches):
+        j0 = bi * batch
+        k = min(batch, n_walks - j0)
+        cur = np.empty(batch, dtype=np.int64)
+        prev = np.empty(batch, dtype=np.int64)
+        states = np.empty(batch, dtype=np.uint64)
+        counters = np.zeros(batch, dtype=np.uint64)
+        for b in range(k):
+            wid = first_walk + j0 + b
+            states[b] = stream_key(seed, np.uint64(wid))
+            cur[b] = starts[wid % n_start]
+            prev[b] = -1
+            out[j0 + b, 0] = cur[b]
+            lengths[j0 + b] = width
+        todo = np.empty(batch, dtype=np.int64)
+        alive = k
+        for t in range(1, width):
+            if alive == 0:
                 break
-            out[j, length] = nxt
-            length += 1
-            prev = cur
-            cur = nxt
-        for t in range(length, width):
-            out[j, t] = -1
-        lengths[j] = length
+            pending = 0
+            for b in range(k):
+                c = cur[b]
+                if c < 0:
+                    continue
+                if indptr[c + 1] == indptr[c]:  # dead end: the walk stops here
+                    lengths[j0 + b] = t
+                    for r in range(t, width):
+                        out[j0 + b, r] = -1
+                    cur[b] = -1
+                    alive -= 1
+                elif second_order and prev[b] >= 0:
+                    todo[pending] = b
+                    pending += 1
+                else:
+                    nxt = _propose(indptr, indices, cumw, weighted, c,
+                                   draw(states[b], counters[b]))
+                    counters[b] += np.uint64(1)
+                    out[j0 + b, t] = nxt
+                    prev[b] = c
+                    cur[b] = nxt
+            # node2vec: one proposal per pending walk per round, so that the walks' memory
+            # accesses overlap; each walk consumes its own stream exactly as a sequential loop
+            while pending > 0:
+                kept = 0
+                for i in range(pending):
+                    b = todo[i]
+                    c = cur[b]
+                    nxt, counters[b] = _try_node2vec(indptr, indices, cumw, weighted, inv_p,
+                                                     inv_q, max_alpha, prev[b], c, states[b],
+                                                     counters[b])
+                    if nxt >= 0:
+                        out[j0 + b, t] = nxt
+                        prev[b] = c
+                        cur[b] = nxt
+                    else:
+                        todo[kept] = b
+                        kept += 1
+                pending = kept
 
 
 @njit(cache=True)
