@@ -49,6 +49,12 @@ def _peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _cpu_seconds():
+    """User + system CPU time of this process (all threads)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _rss_mb():
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -95,9 +101,10 @@ def worker(spec):
     out["warmup_seconds"] = time.perf_counter() - t  # compile or load from the numba cache
     g = ge.as_csr((edges[:, 0], edges[:, 1]), num_nodes=n)
     out["rss_before_mb"] = _rss_mb()
-    times, stages = [], None
+    times, cpu, stages = [], [], None
     for r in range(spec["repeats"]):
         timings = {}
+        c0 = _cpu_seconds()
         t = time.perf_counter()
         with ge._validation.threads(spec["threads"]) as nt:
             prep = O._Prepared(g, nt, timings)
@@ -111,6 +118,7 @@ def worker(spec):
                 keys = O.KEYS if with_hop3 else O.KEYS[:-1]
                 result = O._orbit_matrices(prep, keys, timings)
         times.append(time.perf_counter() - t)
+        cpu.append(_cpu_seconds() - c0)
         if r == 0:
             stages = timings
             out["peak_rss_mb"] = _peak_mb()
@@ -122,7 +130,7 @@ def worker(spec):
                                        for m in result.values()) / 2**20
         del result, prep
     out.update(times=times, seconds=float(np.median(times)), stages=stages,
-               threads=spec["threads"])
+               cpu_seconds=float(np.median(cpu)), threads=spec["threads"])
     print(json.dumps(out))
 
 
@@ -133,6 +141,68 @@ def _run(spec):
     if proc.returncode != 0:
         raise RuntimeError(f"case {spec['name']} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+EVAL_METHODS = [
+    # label, registry method, parameters
+    ("degree", "degree", {}),
+    ("fastrp", "fastrp", {}),
+    ("orbits (ppmi, svd)", "orbits", {}),
+    ("orbits (ppmi, random projection)", "orbits", {"reduction": "random_projection"}),
+]
+
+
+def evaluate(args):
+    """Node classification of the orbit embedding next to FastRP and a degree-only baseline."""
+    from graphembed.datasets import load
+    from graphembed.evaluation.node_classification import node_classification
+    from graphembed.methods import embed
+
+    ratios = (0.1, 0.5, 0.9) if args.quick else (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+    repeats = 2 if args.quick else args.eval_repeats
+    rows = []
+    for name in ("airports_usa", "cora"):
+        ds = load(name)
+        for label, method, params in EVAL_METHODS:
+            emb = embed(ds.graph, method, dim=128, random_state=0, params=params,
+                        num_threads=args.threads)
+            t = time.perf_counter()
+            res = node_classification(emb, ds.labels, train_ratios=ratios, repeats=repeats,
+                                      random_state=0, n_jobs=args.threads)
+            score_s = time.perf_counter() - t
+            entry = {"dataset": name, "method": label, "registry": method, "params": params,
+                     "dim": 128, "embed_seconds": emb.meta["seconds"], "score_seconds": score_s,
+                     "ratios": list(ratios), "repeats": repeats}
+            for metric in ("micro_f1", "macro_f1"):
+                entry[metric] = {f"{r:g}": [res.mean(r, metric), res.std(r, metric)]
+                                 for r in ratios}
+            rows.append(entry)
+            mi = entry["micro_f1"]
+            print(f"{name:<13} {label:<34} embed {entry['embed_seconds']:6.2f} s  "
+                  + "  ".join(f"{r}: {m:.3f}" for r, (m, _s) in mi.items()), flush=True)
+    report = {"benchmark": "orbits node classification", "quick": args.quick,
+              "protocol": "one-vs-rest L2 logistic regression (liblinear, C=1), normalize=none, "
+                          f"{repeats} seeded shuffles per ratio, Micro/Macro-F1 mean and std",
+              "load_average": os.getloadavg(), "versions": _versions(), "results": rows}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    suffix = "_quick" if args.quick else ""
+    (RESULTS / f"orbits_eval{suffix}.json").write_text(json.dumps(report, indent=2))
+    lines = ["# orbit embedding, node classification", "",
+             f"dim 128, {report['protocol']}. Micro-F1 (Macro-F1) at training ratios "
+             f"{', '.join(f'{r:g}' for r in (ratios[0], ratios[len(ratios) // 2], ratios[-1]))}.",
+             "", "| data set | method | embed (s) | " + " | ".join(
+                 f"{r:g}" for r in (ratios[0], ratios[len(ratios) // 2], ratios[-1])) + " |",
+             "|---|---|---:|---:|---:|---:|"]
+    for e in rows:
+        cells = []
+        for r in (ratios[0], ratios[len(ratios) // 2], ratios[-1]):
+            mi = e["micro_f1"][f"{r:g}"]
+            ma = e["macro_f1"][f"{r:g}"]
+            cells.append(f"{mi[0]:.3f} ({ma[0]:.3f})")
+        lines.append(f"| {e['dataset']} | {e['method']} | {e['embed_seconds']:.2f} | "
+                     + " | ".join(cells) + " |")
+    (RESULTS / f"orbits_eval{suffix}.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS / f'orbits_eval{suffix}.json'} and .md")
 
 
 def _versions():
@@ -151,9 +221,15 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="*", help="run only these case names")
+    parser.add_argument("--eval", action="store_true",
+                        help="score the orbit embedding on airports USA and Cora instead")
+    parser.add_argument("--eval-repeats", type=int, default=10)
     args = parser.parse_args(argv)
     if args.worker:
         worker(json.loads(args.worker))
+        return
+    if args.eval:
+        evaluate(args)
         return
 
     import networkx as nx
@@ -217,7 +293,7 @@ def main(argv=None):
 
 def _print_row(r):
     print(f"{r['case']:<15}{r['nodes']:>8}{r['edges']:>9}  {r['seconds']:7.2f} s  "
-          f"peak {r['peak_rss_mb']:7.0f} MB (before {r['rss_before_mb']:.0f})  "
+          f"(cpu {r['cpu_seconds']:6.2f} s)  peak {r['peak_rss_mb']:7.0f} MB (before {r['rss_before_mb']:.0f})  "
           f"A@A {r['baseline_matmul']['seconds']:.3f} s  ratio {r['ratio_to_matmul']:.1f}  "
           f"gen {r['generate_seconds']:.1f} s", flush=True)
     for stage, v in (r.get("stages") or {}).items():
@@ -232,9 +308,9 @@ def _markdown(rep):
         f"CPUs shared with other jobs (load average {rep['load_average_start'][0]:.1f} at start, "
         f"{rep['load_average_end'][0]:.1f} at end). {rep['memory_method']}.",
         "",
-        "| case | nodes | edges | time (s) | peak RSS (MB) | RSS before (MB) | scipy A@A (s) "
-        "| ratio | target | reference |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| case | nodes | edges | time (s) | CPU (s) | peak RSS (MB) | RSS before (MB) "
+        "| scipy A@A (s) | ratio | target | reference |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rep["cases"]:
         target = ""
@@ -245,6 +321,7 @@ def _markdown(rep):
             target += " ✓" if ok else " ✗"
         lines.append(
             f"| {r['case']} | {r['nodes']} | {r['edges']} | {r['seconds']:.2f} | "
+            f"{r['cpu_seconds']:.2f} | "
             f"{r['peak_rss_mb']:.0f} | {r['rss_before_mb']:.0f} | "
             f"{r['baseline_matmul']['seconds']:.3f} | {r['ratio_to_matmul']:.1f} | {target} | "
             f"{r['reference']} |")

@@ -510,15 +510,28 @@ def orbit_embedding(adjacency, *, dim=128, random_state=0, keys=None, transform=
     sizes = [dim // len(wanted) + (1 if r < dim % len(wanted) else 0) for r in range(len(wanted))]
     out = np.zeros((n, dim), np.float32)
     col = 0
-    for key, cols in zip(wanted, sizes):
-        if cols == 0:
-            continue
-        t = _transform(mats.pop(key), transform)
-        if t.nnz and n:
-            if reduction == "svd":
-                block = _svd_block(t, cols, node_keys, seed, _salt(key))
-            else:
-                block = t @ (_k.rademacher(node_keys, seed, _salt(key), cols) / np.sqrt(cols))
-            out[:, col:col + block.shape[1]] = block
-        col += cols
+    with _single_threaded_blas():
+        for key, cols in zip(wanted, sizes):
+            if cols == 0:
+                continue
+            t = _transform(mats.pop(key), transform)
+            if t.nnz and n:
+                if reduction == "svd":
+                    block = _svd_block(t, cols, node_keys, seed, _salt(key))
+                else:
+                    block = t @ (_k.rademacher(node_keys, seed, _salt(key), cols) / np.sqrt(cols))
+                out[:, col:col + block.shape[1]] = block
+            col += cols
     return out
+
+
+def _single_threaded_blas():
+    """One BLAS thread for the many small QR/SVD calls of the reduction (threaded BLAS on
+    n × ~10 matrices spends far more time synchronising than computing)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
