@@ -230,8 +230,8 @@ def mode_validation(args, ds):
 
 
 def mode_tune(args, ds):
-    ratio = 0.9 if not args.quick else 0.5
-    repeats = 3 if not args.quick else 2
+    ratio = args.ratio
+    repeats = args.repeats or (2 if args.quick else 3)
     budget = 8 if args.quick else args.budget
     ge.fastrp(ds.graph, dim=8)
     fixed = dict(sparsity=3, normalize=True, standardize=True)
@@ -263,6 +263,8 @@ def main(argv=None):
     p.add_argument("--C", type=float, default=1.0)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--budget", type=int, default=40)
+    p.add_argument("--ratio", type=float, default=0.9, help="tune: training ratio")
+    p.add_argument("--repeats", type=int, default=None, help="tune: repeats")
     args = p.parse_args(argv)
     ds = load("blogcatalog")
     globals()[f"mode_{args.mode}"](args, ds)
