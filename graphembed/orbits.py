@@ -273,7 +273,7 @@ def orbit_adjacency(adjacency, *, keys=None, include_hop3=False, num_threads=Non
     >>> M = orbit_adjacency(nx.path_graph(4))
     >>> M[1, 4, 5].toarray().tolist()   # end node -> its inner neighbour, in a 4-node path
     [[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0]]
-    >>> M[2, 1, 1].sum()                  # 2 paths of 3 nodes, each counted from both ends
+    >>> int(M[2, 1, 1].sum())             # 2 paths of 3 nodes, each counted from both ends
     4
     """
     wanted = _keys(keys, include_hop3)

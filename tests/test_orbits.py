@@ -1,6 +1,7 @@
 """Orbit adjacency matrices and orbit counts against fixtures and a brute-force enumerator."""
 
 import itertools
+import os
 import json
 from collections import deque
 from pathlib import Path
@@ -443,3 +444,25 @@ def test_cli_orbits(tmp_path, capsys):
     assert main(["orbits", "--graph", str(edges), "-o", str(tmp_path / "o.txt")]) == 2
     assert main(["orbits", "--graph", str(edges), "-o", str(tmp_path / "o2.npz"),
                  "--key", "9,9,9"]) == 2
+
+
+def test_kernels_without_jit_on_small_graphs():
+    # the kernels run as plain Python (NUMBA_DISABLE_JIT=1), so an out-of-range index raises
+    # instead of reading garbage; the results must still match the brute force
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, networkx as nx, numpy as np\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from test_orbits import _check_against_brute\n"
+        "for G in [nx.karate_club_graph(), nx.cycle_graph(40), nx.star_graph(6),\n"
+        "          nx.gnp_random_graph(12, 0.4, seed=1), nx.complete_graph(5)]:\n"
+        "    _check_against_brute(G)\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    proc = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("ok")
