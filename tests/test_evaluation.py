@@ -370,3 +370,29 @@ def test_tune_budget_draws_a_seeded_subset():
         tune(None, y, embed, {})
     with pytest.raises(ValueError, match="train_ratio must be strictly between 0 and 1"):
         tune(None, y, embed, space, train_ratio=1.0)
+
+
+# ----------------------------------------------------------------------- degree baseline
+
+
+def test_degree_baseline_is_a_function_of_degree_only():
+    import networkx as nx
+
+    from graphembed.evaluation.baselines import degree_embedding
+    from graphembed.methods import embed
+
+    G = nx.barabasi_albert_graph(60, 2, seed=0)
+    X = degree_embedding(G, dim=6)
+    deg = np.array([d for _, d in G.degree])
+    assert X.dtype == np.float32 and X.shape == (60, 6)
+    assert (X[:, 1:].sum(axis=1) == 1).all()
+    for d in np.unique(deg):  # equal degree, equal row
+        rows = X[deg == d]
+        assert (rows == rows[0]).all()
+    # buckets are ordered by degree
+    bucket = X[:, 1:].argmax(axis=1)
+    assert (np.diff(bucket[np.argsort(deg, kind="stable")]) >= 0).all()
+    e = embed(G, "degree", dim=6)
+    assert np.array_equal(e.vectors, X) and e.meta["method"] == "degree"
+    with pytest.raises(ValueError, match="dim must be an integer >= 1"):
+        degree_embedding(G, dim=0)
