@@ -94,6 +94,67 @@ def _cmd_orbits(args):
           f"to {path}")
 
 
+def _cmd_walks(args):
+    """Sample walks and write them: .npz (walks as row indices, lengths, node_ids) or text."""
+    from pathlib import Path
+
+    from .embedding import _atomic_write
+    from .walks import iter_random_walks
+
+    out = Path(args.out)
+    suffixes = "".join(out.suffixes[-2:]).lower()
+    text = suffixes.endswith((".txt", ".txt.gz"))
+    if not (text or out.suffix.lower() == ".npz"):
+        raise CLIError(f"--out must end in .npz or .txt (or .txt.gz), got {args.out!r}")
+    if out.exists() and not args.overwrite:
+        raise CLIError(f"{args.out} already exists; pass --overwrite to replace it")
+    graph = _load_graph(args)
+    start = None if not args.start else graph.index_of(_start_ids(args.start, graph))
+    blocks = iter_random_walks(graph, walk_length=args.walk_length,
+                               walks_per_node=args.walks_per_node, p=args.p, q=args.q,
+                               start_nodes=start, random_state=args.seed,
+                               num_threads=args.threads)
+    count = [0]
+
+    def write_text(tmp):
+        import gzip
+
+        ids = graph.node_ids.astype(str)
+        opener = gzip.open if suffixes.endswith(".gz") else open
+        with opener(tmp, "wt", encoding="utf-8") as fh:
+            for b in blocks:
+                for w, length in zip(b.walks, b.lengths):
+                    fh.write(" ".join(ids[w[:length]].tolist()))
+                    fh.write("\n")
+                count[0] += len(b.walks)
+
+    def write_npz(tmp):
+        import numpy as np
+
+        parts = [(b.walks.copy(), b.lengths.copy()) for b in blocks]
+        walks = np.vstack([w for w, _ in parts])
+        count[0] = len(walks)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, walks=walks, lengths=np.concatenate([x for _, x in parts]),
+                     node_ids=graph.node_ids)
+
+    _atomic_write([(out, write_text if text else write_npz)], args.overwrite)
+    kind = "node2vec" if (args.p, args.q) != (1.0, 1.0) else "first-order"
+    print(f"wrote {count[0]} {kind} walks of up to {args.walk_length} steps to {out}")
+
+
+def _start_ids(items, graph):
+    """--start values as node ids of the graph's id type."""
+    import numpy as np
+
+    if graph.node_ids.dtype.kind in "iu":
+        try:
+            return np.array([int(x) for x in items])
+        except ValueError:
+            raise CLIError(f"--start expects integer node ids for this graph, got {items}") from None
+    return np.array(items)
+
+
 def _cmd_datasets(args):
     from .datasets import available, load
 
@@ -459,6 +520,21 @@ def _build_parser():
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.set_defaults(func=_cmd_orbits)
+
+    p = sub.add_parser("walks", help="random walks (uniform, weighted or node2vec) to a file")
+    _add_graph_input(p)
+    p.add_argument("-o", "--out", required=True, help="output: .npz (walks as row indices, "
+                   "-1 padded; lengths; node_ids) or .txt[.gz] (one walk of node ids per line)")
+    p.add_argument("--walk-length", type=int, default=80, help="steps per walk (default 80)")
+    p.add_argument("--walks-per-node", type=int, default=10, help="walks per start node")
+    p.add_argument("-p", type=float, default=1.0, help="node2vec return parameter (default 1)")
+    p.add_argument("-q", type=float, default=1.0, help="node2vec in-out parameter (default 1)")
+    p.add_argument("--start", action="append", metavar="NODE_ID",
+                   help="start node id, repeatable (default: every node)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.set_defaults(func=_cmd_walks)
 
     _add_evaluation_parsers(sub)
     return parser

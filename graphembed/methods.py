@@ -143,6 +143,52 @@ register(Method(
 ))
 
 
+def _ints(text):
+    if isinstance(text, (list, tuple)):
+        return tuple(int(x) for x in text)
+    return tuple(int(x) for x in str(text).replace(" ", "").split(",") if x)
+
+
+_WALK_PARAMS = {
+    "walk_length": Param(80, int, "steps per position walk"),
+    "walks_per_node": Param(10, int, "position walks per node"),
+    "window": Param(10, int, "co-occurrence window (steps)"),
+    "negative": Param(1.0, float, "PMI shift log(negative)"),
+    "p": Param(1.0, float, "node2vec return parameter (> 0)"),
+    "q": Param(1.0, float, "node2vec in-out parameter (> 0)"),
+}
+_IDENTITY_PARAMS = {
+    "steps": Param((2, 3, 4, 5, 6, 7), _ints, "comma-separated anonymous-walk lengths, e.g. 2,3,4,5"),
+    "identity_walks": Param(1000, int, "short walks per node for the identity statistics"),
+    "degree_steps": Param(2, int, "log-degree profile after 0..k steps (-1: off)"),
+    "p": _WALK_PARAMS["p"],
+    "q": _WALK_PARAMS["q"],
+}
+
+register(Method(
+    "irwe",
+    "graphembed.walks:irwe_joint",
+    "IRWE-style joint embedding: identity (anonymous walks) + position (walk PPMI), dim/2 each",
+    {**_IDENTITY_PARAMS, **_WALK_PARAMS,
+     "identity_dim": Param(None, int, "identity width (default dim // 2)"),
+     "position_dim": Param(None, int, "position width (default dim - identity_dim)")},
+))
+
+register(Method(
+    "irwe_identity",
+    "graphembed.walks:irwe_identity",
+    "IRWE-style identity (structural role): PCA of anonymous-walk and degree statistics",
+    dict(_IDENTITY_PARAMS),
+))
+
+register(Method(
+    "irwe_position",
+    "graphembed.walks:irwe_position",
+    "IRWE-style position: randomized SVD of the walk co-occurrence PPMI (DeepWalk equivalent)",
+    dict(_WALK_PARAMS),
+))
+
+
 def get_method(name: str) -> Method:
     """The registered method called ``name``; ValueError listing the names otherwise."""
     if name not in METHODS:
