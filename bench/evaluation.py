@@ -167,7 +167,7 @@ def mode_linkpred(args, ds):
 
     ge.fastrp(ds.graph, dim=8)  # warm-up
     res = link_prediction(ds.graph, embed, test_fraction=fraction, random_state=0,
-                          scorer=("cosine", "dot", "hadamard", "l1", "l2", "average"),
+                          scorer=("cosine", "dot", "hadamard", "l2"),
                           method="fastrp")
     params_sum = dict(dim=args.dim, iteration_weights=(1.0, 0.01), normalization_strength=0.3,
                       transition="sum")
