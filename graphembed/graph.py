@@ -419,8 +419,8 @@ def _ids_to_index(src, dst, nodes, num_nodes, where):
         # UTF-8 text ids (the compiled file reader gives these): sort the bytes, which orders
         # them like their strings, and decode only the distinct ones
         m = len(src)
-        node_ids, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
-        return inverse[:m], inverse[m:], np.char.decode(node_ids, "utf-8"), len(node_ids)
+        node_ids, inverse = _factorize_bytes(np.concatenate([src, dst]))
+        return inverse[:m], inverse[m:], node_ids, len(node_ids)
     src = _as_ids(src, f"the source ids of {where}")
     dst = _as_ids(dst, f"the target ids of {where}")
     if len(src) != len(dst):
@@ -459,7 +459,7 @@ def _ids_to_index(src, dst, nodes, num_nodes, where):
     if src.dtype.kind == "i" and dst.dtype.kind == "i":
         return _factorize_ints(src, dst)
     if src.dtype.kind == "U" and dst.dtype.kind == "U":
-        node_ids, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+        node_ids, inverse = _unique_inverse(np.concatenate([src, dst]))
         return inverse[:m], inverse[m:], node_ids, len(node_ids)
     values = src.tolist() + dst.tolist()
     node_list = sorted(set(values), key=_sort_key)
@@ -467,6 +467,40 @@ def _ids_to_index(src, dst, nodes, num_nodes, where):
     table = {v: i for i, v in enumerate(node_list)}
     index = np.fromiter((table[v] for v in values), dtype=np.int64, count=len(values))
     return index[:m], index[m:], node_ids, len(node_ids)
+
+
+def _factorize_bytes(a):
+    """Sorted distinct strings of the UTF-8 byte strings ``a`` (dtype S) and each one's index.
+
+    The bytes are compared as big-endian 64-bit words (zero-padded), which orders them exactly
+    like numpy orders the strings, and sorts integers instead of strings: O(m log m) word
+    comparisons for m ids of at most 8 bytes, a lexicographic sort over the words otherwise.
+    """
+    m, width = len(a), a.dtype.itemsize
+    k = max(1, -(-width // 8))
+    if width == 8 * k:
+        words = a.view(">u8").reshape(m, k)
+    else:
+        padded = np.zeros((m, 8 * k), dtype=np.uint8)
+        padded[:, :width] = a.view(np.uint8).reshape(m, width)
+        words = padded.view(">u8")
+    words = words.astype(np.uint64)  # native byte order sorts faster
+    if k == 1:
+        uniq, inverse = _unique_inverse(words[:, 0])
+        uniq = uniq.reshape(-1, 1)
+    else:
+        order = np.lexsort(words.T[::-1])
+        ordered = words[order]
+        new = np.ones(m, dtype=bool)
+        new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+        inverse = np.empty(m, dtype=np.int64)
+        inverse[order] = np.cumsum(new) - 1
+        uniq = ordered[new]
+    raw = np.ascontiguousarray(uniq.astype(">u8"))
+    as_bytes = raw.view(f"S{8 * k}").ravel()
+    if np.all(raw.view(np.uint8) < 128):  # ASCII: numpy's own cast, no Python per string
+        return as_bytes.astype(str), inverse.reshape(-1)
+    return np.char.decode(as_bytes, "utf-8"), inverse.reshape(-1)
 
 
 def _factorize_ints(src, dst):
@@ -486,8 +520,14 @@ def _factorize_ints(src, dst):
             return src, dst, node_ids, len(node_ids)
         remap = np.cumsum(present, dtype=np.int64) - 1
         return remap[src], remap[dst], node_ids, len(node_ids)
-    node_ids, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+    node_ids, inverse = _unique_inverse(np.concatenate([src, dst]))
     return inverse[:m], inverse[m:], node_ids, len(node_ids)
+
+
+def _unique_inverse(a):
+    """Sorted distinct values of the 1-D array ``a`` and the index of each entry among them."""
+    uniq, inverse = np.unique(a, return_inverse=True)
+    return uniq, inverse.reshape(-1).astype(np.int64, copy=False)
 
 
 def as_csr(
