@@ -661,3 +661,17 @@ def test_same_bytes_for_any_thread_count():
     for g in results[1:]:
         for name in ("indptr", "indices", "weights"):
             assert getattr(g, name).tobytes() == getattr(results[0], name).tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(st.text(min_size=0, max_size=20).filter(lambda t: "\x00" not in t),
+                      max_size=40))
+def test_factorize_bytes_orders_like_strings(words):
+    from graphembed.graph import _factorize_bytes
+
+    a = np.array([w.encode("utf-8") for w in words], dtype=bytes)
+    if a.dtype.itemsize == 0:
+        a = a.astype("S1")
+    uniq, inverse = _factorize_bytes(a)
+    assert uniq.tolist() == sorted(set(words))
+    assert uniq[inverse].tolist() == words
