@@ -476,6 +476,7 @@ def _factorize_bytes(a):
     like numpy orders the strings, and sorts integers instead of strings: O(m log m) word
     comparisons for m ids of at most 8 bytes, a lexicographic sort over the words otherwise.
     """
+    a = np.ascontiguousarray(a)
     m, width = len(a), a.dtype.itemsize
     k = max(1, -(-width // 8))
     if width == 8 * k:
