@@ -189,7 +189,7 @@ def read_edges(spark, path, *, fmt="auto", src="src", dst="dst", weight=None, de
     out = df.select(*cols)
     # integer ids when every id parses as one
     probe = out.select(
-        F.sum((F.col("src").cast("long").isNull() | F.col("dst").cast("long").isNull())
+        F.sum((F.col("src").try_cast("long").isNull() | F.col("dst").try_cast("long").isNull())
               .cast("long")).alias("bad")).collect()[0]["bad"]
     if not probe:
         out = out.withColumn("src", F.col("src").cast("long")).withColumn(

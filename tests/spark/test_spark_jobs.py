@@ -1,0 +1,252 @@
+"""The Spark jobs on local[2]: exactness against one machine, ids, retries, atomic output."""
+
+import os
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+import graphembed as ge
+from graphembed import distributed as D
+from graphembed.methods import embed as embed_one
+
+pytestmark = pytest.mark.spark
+
+
+def read_embedding(path):
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(str(path))
+    ids = t.column("node_id").to_numpy(zero_copy_only=False)
+    X = np.asarray(t.column("embedding").to_pylist(), dtype=np.float32)
+    order = np.argsort(ids)
+    return ids[order], X[order]
+
+
+def single(ids, g, X):
+    """Rows of a single-machine embedding X (rows in g order) for the given ids."""
+    return X[g.index_of(ids)]
+
+
+@pytest.fixture(scope="module")
+def karate_edges(tmp_path_factory):
+    G = nx.karate_club_graph()
+    e = np.array(G.edges, dtype=np.int64)
+    path = tmp_path_factory.mktemp("karate") / "edges.parquet"
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(path)
+    return path, ge.as_csr((e[:, 0], e[:, 1]))
+
+
+FAST = {"iteration_weights": "0,1,4"}  # 3 steps keep the test short; any k works the same
+
+
+@pytest.fixture(scope="module")
+def fastrp_runs(spark, karate_edges, tmp_path_factory):
+    from spark_jobs import embed
+
+    path, _ = karate_edges
+    out = tmp_path_factory.mktemp("fastrp")
+    metas = {}
+    for P in (1, 4, 16):
+        metas[P] = embed.run(spark, str(path), str(out / f"P{P}"), method="fastrp",
+                             partitions=P, dim=16, seed=3, params=FAST)
+    return out, metas
+
+
+@pytest.mark.parametrize("P", [1, 4, 16])
+def test_distributed_fastrp_equals_fastrp(fastrp_runs, karate_edges, P):
+    out, metas = fastrp_runs
+    _, g = karate_edges
+    want = embed_one(g, "fastrp", dim=16, random_state=3, params=FAST).vectors
+    ids, X = read_embedding(out / f"P{P}")
+    assert ids.tolist() == list(range(34))
+    assert np.max(np.abs(X - single(ids, g, want))) <= 1e-5
+    meta = metas[P]
+    assert meta["partitioning"]["partitions_used"] == min(P, 34) or P == 16
+    assert (meta["stats"]["ghost_pairs"] == 0) == (P == 1)
+    assert os.path.exists(out / f"P{P}" / "_meta.json")
+    assert not any(n.startswith(".") for n in os.listdir(out))  # no temporary left behind
+
+
+def test_task_failing_once_is_retried_with_identical_output(spark, karate_edges, fastrp_runs,
+                                                            tmp_path):
+    from spark_jobs import embed
+
+    path, _ = karate_edges
+    out, _ = fastrp_runs
+    marker = tmp_path / "marker"
+    spark.conf.set(embed.FAIL_CONF, "propagate:once")
+    spark.conf.set(embed.MARKER_CONF, str(marker))
+    try:
+        embed.run(spark, str(path), str(tmp_path / "retried"), method="fastrp", partitions=4,
+                  dim=16, seed=3, params=FAST)
+    finally:
+        spark.conf.unset(embed.FAIL_CONF)
+        spark.conf.unset(embed.MARKER_CONF)
+    assert any("-a0-" in n for n in os.listdir(marker))  # the failure really happened
+    ids0, X0 = read_embedding(out / "P4")
+    ids1, X1 = read_embedding(tmp_path / "retried")
+    assert np.array_equal(ids0, ids1) and X0.tobytes() == X1.tobytes()
+
+
+def test_failed_job_leaves_no_complete_looking_output(spark, karate_edges, tmp_path):
+    from spark_jobs import embed
+
+    path, _ = karate_edges
+    spark.conf.set(embed.FAIL_CONF, "initial:always")
+    try:
+        with pytest.raises(Exception, match="injected failure"):
+            embed.run(spark, str(path), str(tmp_path / "out"), method="fastrp", partitions=2,
+                      dim=8, seed=0, params=FAST)
+    finally:
+        spark.conf.unset(embed.FAIL_CONF)
+    assert os.listdir(tmp_path) == []  # neither the output nor its temporary sibling
+
+
+def test_existing_output_and_bad_arguments_are_refused(spark, karate_edges, fastrp_runs):
+    from spark_jobs import embed
+
+    path, _ = karate_edges
+    out, _ = fastrp_runs
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        embed.run(spark, str(path), str(out / "P1"), method="fastrp", partitions=1, dim=16)
+    with pytest.raises(ValueError, match="unknown method"):
+        embed.run(spark, str(path), str(out / "x"), method="deepwalk-ish", partitions=1)
+    with pytest.raises(ValueError, match="partitions"):
+        embed.run(spark, str(path), str(out / "x"), method="fastrp", partitions=0)
+    with pytest.raises(ValueError, match="no parameter"):
+        embed.run(spark, str(path), str(out / "x"), method="fastrp", partitions=1,
+                  params={"iterations": "3"})
+    assert not os.path.exists(out / "x")
+
+
+def test_string_ids_round_trip(spark, tmp_path):
+    from spark_jobs import embed
+
+    G = nx.les_miserables_graph()
+    lines = [f"{u}\t{v}" for u, v in G.edges] + [f"{u}\t{u}" for u in list(G)[:3]]
+    lines += [f"{v}\t{u}" for u, v in list(G.edges)[:10]]  # duplicates in both directions
+    path = tmp_path / "edges.tsv"
+    path.write_text("# characters\n" + "\n".join(lines) + "\n")
+    meta = embed.run(spark, str(path), str(tmp_path / "out"), method="fastrp", partitions=3,
+                     dim=16, seed=1, params=FAST, delimiter="\t")
+    assert meta["graph"]["string_ids"] and meta["columns"]["node_id"] == "string"
+    g = ge.as_csr(str(path), delimiter="\t")
+    want = embed_one(g, "fastrp", dim=16, random_state=1, params=FAST).vectors
+    ids, X = read_embedding(tmp_path / "out")
+    assert sorted(ids.tolist()) == sorted(G.nodes)
+    assert np.max(np.abs(X - single(ids, g, want))) <= 1e-5
+    mapping = pd.read_parquet(tmp_path / "out" / "_mapping")
+    assert sorted(mapping["id"]) == sorted(G.nodes)
+    assert mapping.sort_values("id")["node"].tolist() == list(range(len(G)))  # rank order
+
+
+def test_components_partitioned_along_them_equal_separate_runs(spark, tmp_path):
+    from spark_jobs import embed
+
+    comps = [nx.karate_club_graph(), nx.les_miserables_graph(), nx.cycle_graph(7)]
+    G = nx.disjoint_union_all(comps)
+    e = np.array(G.edges, dtype=np.int64)
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(tmp_path / "edges.parquet")
+    comp = np.concatenate([np.full(len(c), i) for i, c in enumerate(comps)])
+    pd.DataFrame({"node": np.arange(len(G)), "part": comp.astype(np.int32)}).to_parquet(
+        tmp_path / "assign.parquet")
+    params = {**FAST, "standardize": "false"}  # standardisation is a global statistic
+    meta = embed.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "out"),
+                     method="fastrp", dim=16, seed=2, params=params,
+                     assignment=str(tmp_path / "assign.parquet"))
+    assert meta["stats"]["ghost_pairs"] == 0
+    ids, X = read_embedding(tmp_path / "out")
+    g = ge.as_csr((e[:, 0], e[:, 1]))
+    start = 0
+    for c in comps:
+        rows = np.arange(start, start + len(c))
+        alone = embed_one(g.subgraph(rows), "fastrp", dim=16, random_state=2,
+                          params=params).vectors
+        assert np.max(np.abs(X[rows] - alone)) <= 1e-6
+        start += len(c)
+
+
+def test_clean_job_follows_as_csr(spark, tmp_path):
+    from spark_jobs import clean
+
+    text = "# weighted, duplicates, self-loop\n1 2 1.5\n2 1 0.5\n1 2 1.0\n2 3 2\n3 3 4\n4 1 0\n"
+    (tmp_path / "e.txt").write_text(text)
+    meta = clean.run(spark, str(tmp_path / "e.txt"), str(tmp_path / "clean"))
+    edges = pd.read_parquet(tmp_path / "clean" / "edges").sort_values(["src", "dst"])
+    g = ge.as_csr(str(tmp_path / "e.txt"))
+    coo = g.to_scipy().tocoo()
+    want = sorted(zip(g.node_ids[coo.row].tolist(), g.node_ids[coo.col].tolist(),
+                      coo.data.tolist()))
+    got = sorted(zip(edges.src, edges.dst, edges.weight))
+    assert [(a, b) for a, b, _ in got] == [(a, b) for a, b, _ in want]
+    assert np.allclose([w for *_, w in got], [w for *_, w in want])
+    nodes = pd.read_parquet(tmp_path / "clean" / "nodes").sort_values("node")
+    assert nodes.node.tolist() == g.node_ids.tolist()  # node 4 kept (zero-weight edge only)
+    assert np.allclose(nodes.degree, g.degrees())
+    assert meta["arcs"] == g.nnz
+    (tmp_path / "bad.txt").write_text("1 2 -1\n")
+    with pytest.raises(ValueError, match="non-negative"):
+        clean.run(spark, str(tmp_path / "bad.txt"), str(tmp_path / "bad"))
+    assert not (tmp_path / "bad").exists()
+
+
+def test_orbits_one_partition_and_aligned_match_in_process(spark, tmp_path):
+    from spark_jobs import embed
+
+    G = nx.les_miserables_graph()
+    g0 = ge.as_csr(G, weight=None)
+    e = np.array([(g0.index_of([u])[0], g0.index_of([v])[0]) for u, v in G.edges])
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(tmp_path / "edges.parquet")
+    g = ge.as_csr((e[:, 0], e[:, 1]))
+    embed.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "one"), method="orbits",
+              partitions=1, dim=12, seed=4)
+    ids, X = read_embedding(tmp_path / "one")
+    assert np.array_equal(X, embed_one(g, "orbits", dim=12, random_state=4).vectors)
+    meta = embed.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "three"),
+                     method="orbits", partitions=3, dim=12, seed=4, halo_hops=1, anchors=16,
+                     keep_work=True)
+    ids, X = read_embedding(tmp_path / "three")
+    assign = pd.read_parquet(tmp_path / "three" / "_work" / "partition" / "level=0")
+    parts = assign.sort_values("node")["part"].to_numpy()
+    want, stats = D.embed_partitioned(g, parts, method="orbits", dim=12, random_state=4,
+                                      halo_hops=1, anchors=16)
+    assert meta["stats"]["reference"] == stats["reference"]
+    assert np.max(np.abs(X - want)) <= 1e-4
+
+
+@pytest.mark.slow
+def test_locality_partition_spark_growth_equals_reference(spark, tmp_path):
+    from spark_jobs import clean, partition
+
+    G = nx.connected_caveman_graph(6, 6)
+    e = np.array(G.edges, dtype=np.int64)
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(tmp_path / "edges.parquet")
+    clean.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "clean"))
+    meta = partition.run(spark, str(tmp_path / "clean"), str(tmp_path / "part"),
+                         method="locality", max_arcs=70, seed=3)
+    levels = D.locality_partition(ge.as_csr((e[:, 0], e[:, 1])), max_arcs=70, seed=3)
+    assert len(meta["levels"]) == len(levels)
+    for lv, (rows, parts) in enumerate(levels):
+        df = pd.read_parquet(tmp_path / "part" / f"level={lv}").sort_values("node")
+        assert df.node.tolist() == rows.tolist()
+        assert df.part.tolist() == parts.tolist()
+
+
+@pytest.mark.slow
+def test_distne_mode_matches_in_process(spark, tmp_path):
+    from spark_jobs import embed
+
+    G = nx.relaxed_caveman_graph(5, 8, 0.1, seed=1)
+    e = np.array(G.edges, dtype=np.int64)
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(tmp_path / "edges.parquet")
+    g = ge.as_csr((e[:, 0], e[:, 1]))
+    embed.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "out"), method="orbits",
+              partitions=3, dim=12, seed=0, mode="distne", partitioner="locality",
+              growth="driver", keep_work=True)
+    ids, X = read_embedding(tmp_path / "out")
+    parts = pd.read_parquet(tmp_path / "out" / "_work" / "partition" / "level=0").sort_values(
+        "node")["part"].to_numpy()
+    want, _ = D.embed_partitioned(g, parts, method="orbits", dim=12, mode="distne")
+    assert np.max(np.abs(X - want[g.index_of(ids)])) <= 1e-5
