@@ -163,8 +163,14 @@ def _csr(values, indices, indptr, n):
 
 
 def _compact(values, indptr, indices, n):
-    """A CSR array holding only the non-zeros of ``values`` laid out on (indptr, indices)."""
+    """A CSR array holding only the non-zeros of ``values`` laid out on (indptr, indices).
+
+    Without zeros, ``values`` itself becomes the data; the index arrays are always the matrix's
+    own (a shared one would let an in-place change to one matrix corrupt the others).
+    """
     new_indptr, new_indices, new_values = _k.compact_rows(values, indptr, indices)
+    if new_indices is indices:
+        new_indptr, new_indices = indptr.copy(), indices.copy()
     return _csr(new_values, new_indices, new_indptr, n)
 
 
@@ -291,27 +297,31 @@ def _orbit_matrices(prep, wanted, timings=None):
     h2_keys = [k for k in _k.H2_KEYS if k in wanted]
     if hop3:  # (3, 4, 4) is built from (2, 1, 1) and (2, 9, 10)
         h2_keys = [k for k in _k.H2_KEYS if k in wanted or k in ((2, 1, 1), (2, 9, 10))]
-    h1_sel = np.array([h1_keys.index(k) if k in h1_keys else -1 for k in _k.H1_KEYS], np.int64)
-    h2_sel = np.array([h2_keys.index(k) if k in h2_keys else -1 for k in _k.H2_KEYS], np.int64)
     h2_indptr = np.zeros(n + 1 if h2_keys else 1, np.int64)
     if h2_keys:
         np.cumsum(_k.distance2_counts(indptr, indices, prep.bounds), out=h2_indptr[1:])
         clock("distance-2 pattern")
-    h1, h2_idx, h2 = _k.orbit_rows(indptr, indices, prep.tri, prep.deg, prep.tnode, prep.d1,
-                                   prep.bounds, h1_sel, len(h1_keys), h2_sel, len(h2_keys),
-                                   h2_indptr)
+    nnz2 = int(h2_indptr[-1])
+    h2_idx = np.empty(nnz2 if h2_keys else 0, indices.dtype)
+    # one array per key (length 0 for keys left out), so each can be freed on its own
+    empty = np.zeros(0, np.int64)
+    h1 = [np.empty(indices.size, np.int64) if k in h1_keys else empty for k in _k.H1_KEYS]
+    h2 = [np.empty(nnz2, np.int64) if k in h2_keys else empty for k in _k.H2_KEYS]
+    _k.orbit_rows(indptr, indices, prep.tri, prep.deg, prep.tnode, prep.d1, prep.bounds,
+                  tuple(h1), tuple(h2), h2_indptr, h2_idx)
     clock("h<=2 counts")
     out = {}
-    for r, key in enumerate(h1_keys):
-        out[key] = _compact(h1[r], indptr, indices, n)
-    del h1
+    for r, key in enumerate(_k.H1_KEYS):
+        if key in h1_keys:
+            out[key] = _compact(h1[r], indptr, indices, n)
+        h1[r] = None
     if hop3:
-        w211 = h2[h2_keys.index((2, 1, 1))].copy()
-        e910 = h2[h2_keys.index((2, 9, 10))].copy()
-    for r, key in enumerate(h2_keys):
+        w211 = h2[_k.H2_KEYS.index((2, 1, 1))]
+        e910 = h2[_k.H2_KEYS.index((2, 9, 10))]
+    for r, key in enumerate(_k.H2_KEYS):
         if key in wanted:
             out[key] = _compact(h2[r], h2_indptr, h2_idx, n)
-    del h2
+        h2[r] = None
     clock("sparse arrays h<=2")
     if hop3:
         counts = _k.hop3_counts(indptr, indices, h2_indptr, h2_idx, w211, e910, prep.bounds)

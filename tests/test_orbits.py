@@ -466,3 +466,18 @@ def test_kernels_without_jit_on_small_graphs():
                           capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().endswith("ok")
+
+
+def test_matrices_own_their_arrays():
+    # changing one matrix in place must not touch another matrix or the input graph
+    g = ge.as_csr(nx.karate_club_graph())
+    before = g.indices.copy()
+    M = ge.orbit_adjacency(g)
+    ref = {key: m.toarray() for key, m in M.items()}
+    for key in [(1, 0, 0), (2, 1, 1), (1, 3, 3)]:
+        M[key].data[::2] = 0
+        M[key].eliminate_zeros()
+    for key, m in M.items():
+        if key not in [(1, 0, 0), (2, 1, 1), (1, 3, 3)]:
+            np.testing.assert_array_equal(m.toarray(), ref[key])
+    np.testing.assert_array_equal(g.indices, before)

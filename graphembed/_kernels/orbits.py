@@ -237,19 +237,23 @@ def _path3(u, v, indptr, indices, w, dv):
 
 
 @njit(cache=True, parallel=True)
-def orbit_rows(indptr, indices, tri, deg, tnode, d1, bounds, h1_sel, n_h1, h2_sel, n_h2,
-               h2_indptr):
-    """The h = 1 and h = 2 orbit adjacencies of every row.
+def orbit_rows(indptr, indices, tri, deg, tnode, d1, bounds, h1_out, h2_out, h2_indptr, h2_idx):
+    """The h = 1 and h = 2 orbit adjacencies of every row, written in place.
 
-    h1_sel[k] is the output row of H1_KEYS[k] in ``h1`` (-1: not wanted); likewise h2_sel. With
-    ``n_h2 == 0`` the distance-2 pattern is skipped (h2_indptr is then ignored).
-    Returns (h1 (n_h1, nnz) int64 aligned to the slots of A, h2_indices, h2 (n_h2, nnz2)).
+    ``h1_out`` is a tuple of 19 int64 arrays (order of H1_KEYS), each of length nnz (aligned to
+    the slots of A) for a wanted key or 0 for a key left out; ``h2_out`` likewise 8 arrays of
+    length nnz2 = h2_indptr[-1] or 0. ``h2_idx`` (length nnz2) receives the distance-2 pattern,
+    whose row layout ``h2_indptr`` comes from :func:`distance2_counts`; nnz2 = 0 skips it.
     """
     n = indptr.size - 1
-    nnz2 = h2_indptr[-1] if n_h2 > 0 else 0
-    h1 = np.zeros((n_h1, indices.size), np.int64)
-    h2_idx = np.zeros(nnz2, indices.dtype)
-    h2 = np.zeros((n_h2, nnz2), np.int64)
+    want1 = np.zeros(19, np.bool_)
+    want2 = np.zeros(8, np.bool_)
+    for key in range(19):
+        want1[key] = h1_out[key].size > 0
+    for key in range(8):
+        want2[key] = h2_out[key].size > 0
+    any1 = want1.any()
+    do_h2 = h2_idx.size > 0
     for c in prange(bounds.size - 1):
         nb = np.full(n, -1, np.int64)
         mx = np.full(n, -1, np.int64)
@@ -263,26 +267,26 @@ def orbit_rows(indptr, indices, tri, deg, tnode, d1, bounds, h1_sel, n_h1, h2_se
         for u in range(bounds[c], bounds[c + 1]):
             for s in range(indptr[u], indptr[u + 1]):
                 nb[indices[s]] = u
-            k = _accumulate_row(u, indptr, indices, tri, deg, n_h2 == 0, nb, mx, w, e, stu, stv,
+            k = _accumulate_row(u, indptr, indices, tri, deg, not do_h2, nb, mx, w, e, stu, stv,
                                 sd, touched, partners)
             du = deg[u]
-            if n_h1 > 0:
+            if any1:
                 for s in range(indptr[u], indptr[u + 1]):
                     v = indices[s]
                     p3 = _path3(u, v, indptr, indices, w, deg[v])
                     vals = _edge_keys(du, deg[v], tri[s], e[v], stu[v], stv[v], sd[v], tnode[u],
                                       tnode[v], d1[u], d1[v], p3)
                     for key in range(19):
-                        if h1_sel[key] >= 0:
-                            h1[h1_sel[key], s] = vals[key]
-            if n_h2 > 0:
+                        if want1[key]:
+                            h1_out[key][s] = vals[key]
+            if do_h2:
                 pos = h2_indptr[u]
                 for v in _far_sorted(touched, k, w, nb, u, n):
                     h2_idx[pos] = v
                     vals2 = _pair_keys(du, deg[v], w[v], e[v], stu[v], stv[v], sd[v])
                     for key in range(8):
-                        if h2_sel[key] >= 0:
-                            h2[h2_sel[key], pos] = vals2[key]
+                        if want2[key]:
+                            h2_out[key][pos] = vals2[key]
                     pos += 1
             for i in range(k):
                 v = touched[i]
@@ -291,7 +295,6 @@ def orbit_rows(indptr, indices, tri, deg, tnode, d1, bounds, h1_sel, n_h1, h2_se
                 stu[v] = 0
                 stv[v] = 0
                 sd[v] = 0
-    return h1, h2_idx, h2
 
 
 @njit(cache=True, parallel=True)
@@ -446,6 +449,7 @@ def compact_rows(values, indptr, indices):
     """The non-zeros of ``values`` laid out on the CSR pattern (indptr, indices), as CSR.
 
     Sequential on purpose: it is memory-bound, and one thread avoids a parallel launch per key.
+    Returns ``(indptr, indices, values)`` unchanged (the same objects) when nothing is zero.
     """
     n = indptr.size - 1
     new_indptr = np.zeros(n + 1, np.int64)
@@ -455,6 +459,8 @@ def compact_rows(values, indptr, indices):
             if values[s] != 0:
                 cnt += 1
         new_indptr[u + 1] = new_indptr[u] + cnt
+    if new_indptr[n] == values.size:
+        return indptr, indices, values
     new_indices = np.empty(new_indptr[n], indices.dtype)
     new_values = np.empty(new_indptr[n], values.dtype)
     pos = 0
