@@ -268,8 +268,10 @@ def orbit_adjacency(adjacency, *, keys=None, include_hop3=False, num_threads=Non
 
     Notes
     -----
-    Time: O(Σ_u deg(u)²) for the h <= 2 keys (one pass over the 2-paths from each node, plus
-    one over the triangles), and O(Σ_u Σ_{y at distance 2} deg(y)) twice more for (3, 4, 4).
+    Time: O(Σ_u deg(u)² + T) for the h <= 2 keys: one pass over the 2-paths out of each node,
+    plus T, the sum over the triangles at each node of the smaller degree of the other two
+    (small on sparse graphs, the 4-clique cost on dense ones); and O(Σ_u Σ_{y at distance 2}
+    deg(y)) twice more for (3, 4, 4).
     Memory: the output (h = 1 keys hold one value per edge, h = 2 keys one per pair at distance
     2) plus O(n) scratch per thread; never an n × n array.
 
@@ -393,8 +395,8 @@ def orbit_counts(adjacency, *, num_threads=None):
     Notes
     -----
     The counts are the row sums of the h = 1 orbit adjacencies divided by their multiplicity,
-    computed without storing the matrices. Time O(Σ_u deg(u)²); memory O(n + edges) plus O(n)
-    scratch per thread.
+    computed without storing the matrices. Time O(Σ_u deg(u)² + T) as for
+    :func:`orbit_adjacency`; memory O(n + edges) plus O(n) scratch per thread.
 
     Examples
     --------
