@@ -103,7 +103,7 @@ def _seed_count(arcs, cap, slack):
     return max(1, int(math.ceil(slack * arcs / cap)))
 
 
-def grow_partitions(indptr, indices, keys, *, max_arcs, seed=0, slack=1.25, max_waves=64):
+def grow_partitions(indptr, indices, keys, *, max_arcs, seed=0, slack=1.25, max_waves=3):
     """Seeded multi-source BFS growth under a per-partition arc cap (single-machine reference).
 
     The rule, applied in waves until every node is assigned:
@@ -116,8 +116,9 @@ def grow_partitions(indptr, indices, keys, *, max_arcs, seed=0, slack=1.25, max_
        proposes to the partition holding most of its assigned neighbours (ties: smallest label).
        Each partition admits its proposers in priority order while its load (sum of degrees)
        stays within ``max_arcs``; the rest stay unassigned. Rounds end when none is admitted.
-    3. After ``max_waves`` waves, remaining nodes are hash-partitioned into
-       ``ceil(slack · their arcs / max_arcs)`` new partitions.
+    3. After ``max_waves`` waves, remaining nodes (those that caps shut out of every partition
+       near them) are hash-partitioned into ``ceil(slack · their arcs / max_arcs)`` new
+       partitions. A few waves suffice: later waves on dense graphs mostly open singletons.
 
     Partitions never cross connected components. Labels are 0..P-1. Time O(rounds · nnz), memory
     O(n + nnz).

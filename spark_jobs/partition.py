@@ -45,7 +45,7 @@ def _with_priority(nodes, seed):
         "node long, key long, arcs long, pri long")
 
 
-def grow(spark, arcs, nodes, *, max_arcs, seed, slack, workdir, max_waves=64, label="grow"):
+def grow(spark, arcs, nodes, *, max_arcs, seed, slack, workdir, max_waves=3, label="grow"):
     """Seeded BFS growth with caps as DataFrame joins (see the module docstring).
 
     ``arcs``: ``src, dst`` of a symmetric graph; ``nodes``: ``node, key, arcs`` (arcs = degree in

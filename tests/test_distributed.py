@@ -39,14 +39,16 @@ def test_hash_partition_rejects_bad_counts(bad):
         D.hash_partition(np.arange(3, dtype=np.uint64), bad)
 
 
-def _grow_reference(adj, keys, max_arcs, seed, slack=1.25):
+def _grow_reference(adj, keys, max_arcs, seed, slack=1.25, max_waves=3):
     """The growth rule written plainly with Python sets and dicts (slow, obviously correct)."""
     n = len(adj)
     deg = [len(a) for a in adj]
     pri = D.node_priority(keys, seed).tolist()
     part = [-1] * n
     label = 0
-    while any(p < 0 for p in part):
+    for _ in range(max_waves):
+        if all(p >= 0 for p in part):
+            break
         free = [v for v in range(n) if part[v] < 0]
         pool = [v for v in free if deg[v] > 0] or free
         k = max(1, int(np.ceil(slack * sum(deg[v] for v in free) / max_arcs)))
@@ -81,16 +83,24 @@ def _grow_reference(adj, keys, max_arcs, seed, slack=1.25):
                     admitted += 1
             if not admitted:
                 break
+    rest = [v for v in range(n) if part[v] < 0]
+    if rest:
+        k = max(1, int(np.ceil(slack * sum(deg[v] for v in rest) / max_arcs)))
+        extra = D.hash_partition(np.asarray(keys)[rest], k, seed)
+        for v, e in zip(rest, extra):
+            part[v] = label + int(e)
     return part
 
 
 @pytest.mark.parametrize("cap", [4, 10, 40])
-def test_grow_partitions_matches_the_plain_rule(cap):
+@pytest.mark.parametrize("waves", [1, 3, 50])
+def test_grow_partitions_matches_the_plain_rule(cap, waves):
     for G in random_graphs(25, max_nodes=40, seed=cap):
         g = ge.as_csr(G)
         adj = [g.indices[g.indptr[u]:g.indptr[u + 1]].tolist() for u in range(g.n)]
-        want = _grow_reference(adj, g.node_keys(), cap, seed=3)
-        got = D.grow_partitions(g.indptr, g.indices, g.node_keys(), max_arcs=cap, seed=3)
+        want = _grow_reference(adj, g.node_keys(), cap, seed=3, max_waves=waves)
+        got = D.grow_partitions(g.indptr, g.indices, g.node_keys(), max_arcs=cap, seed=3,
+                                max_waves=waves)
         assert got.tolist() == want
 
 
@@ -98,7 +108,8 @@ def test_grow_partitions_respects_caps_and_components():
     G = nx.disjoint_union_all([nx.connected_watts_strogatz_graph(30, 4, 0.2, seed=s)
                                for s in range(4)])
     g = ge.as_csr(G)
-    parts = D.grow_partitions(g.indptr, g.indices, g.node_keys(), max_arcs=50, seed=0)
+    parts = D.grow_partitions(g.indptr, g.indices, g.node_keys(), max_arcs=50, seed=0,
+                              max_waves=100)
     comp = np.array([c for c, nodes in enumerate(nx.connected_components(G)) for _ in nodes])
     comp_of = np.empty(g.n, int)
     for c, nodes in enumerate(nx.connected_components(G)):
