@@ -75,14 +75,17 @@ def worker(spec):
         a = (a + a.T).tocsr()
         a.data[:] = 1.0
         base = _rss_mb()
-        times = []
+        times, cpu = [], []
         for _ in range(spec["repeats"]):
+            c0 = _cpu_seconds()
             t = time.perf_counter()
             w = a @ a
             times.append(time.perf_counter() - t)
+            cpu.append(_cpu_seconds() - c0)
             nnz = w.nnz
             del w
         out.update(times=times, seconds=float(np.median(times)), nnz=int(nnz),
+                   cpu_seconds=float(np.median(cpu)),
                    rss_before_mb=base, peak_rss_mb=_peak_mb())
         print(json.dumps(out))
         return
@@ -261,6 +264,7 @@ def main(argv=None):
             res.update(nodes=nodes, edges=info["edges"], generate_seconds=info["generate_seconds"],
                        baseline_matmul=info["matmul"],
                        ratio_to_matmul=res["seconds"] / info["matmul"]["seconds"],
+                       cpu_ratio_to_matmul=res["cpu_seconds"] / info["matmul"]["cpu_seconds"],
                        target_seconds=None if args.quick else target_s,
                        target_gb=None if args.quick else target_gb, reference=reference)
             if not args.quick:
@@ -294,7 +298,8 @@ def main(argv=None):
 def _print_row(r):
     print(f"{r['case']:<15}{r['nodes']:>8}{r['edges']:>9}  {r['seconds']:7.2f} s  "
           f"(cpu {r['cpu_seconds']:6.2f} s)  peak {r['peak_rss_mb']:7.0f} MB (before {r['rss_before_mb']:.0f})  "
-          f"A@A {r['baseline_matmul']['seconds']:.3f} s  ratio {r['ratio_to_matmul']:.1f}  "
+          f"A@A {r['baseline_matmul']['seconds']:.3f} s (cpu {r['baseline_matmul']['cpu_seconds']:.3f})"
+          f"  ratio {r['ratio_to_matmul']:.1f} (cpu {r['cpu_ratio_to_matmul']:.1f})  "
           f"gen {r['generate_seconds']:.1f} s", flush=True)
     for stage, v in (r.get("stages") or {}).items():
         print(f"    {stage:<22}{v['seconds']:7.2f} s  peak {v.get('peak_rss_mb', 0):7.0f} MB")
@@ -309,8 +314,8 @@ def _markdown(rep):
         f"{rep['load_average_end'][0]:.1f} at end). {rep['memory_method']}.",
         "",
         "| case | nodes | edges | time (s) | CPU (s) | peak RSS (MB) | RSS before (MB) "
-        "| scipy A@A (s) | ratio | target | reference |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| scipy A@A (s) | A@A CPU (s) | ratio | CPU ratio | target | reference |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rep["cases"]:
         target = ""
@@ -323,7 +328,8 @@ def _markdown(rep):
             f"| {r['case']} | {r['nodes']} | {r['edges']} | {r['seconds']:.2f} | "
             f"{r['cpu_seconds']:.2f} | "
             f"{r['peak_rss_mb']:.0f} | {r['rss_before_mb']:.0f} | "
-            f"{r['baseline_matmul']['seconds']:.3f} | {r['ratio_to_matmul']:.1f} | {target} | "
+            f"{r['baseline_matmul']['seconds']:.3f} | {r['baseline_matmul']['cpu_seconds']:.3f} | "
+            f"{r['ratio_to_matmul']:.1f} | {r['cpu_ratio_to_matmul']:.1f} | {target} | "
             f"{r['reference']} |")
     lines += ["", "Stages of the first run (seconds; peak RSS in MB at the end of the stage):", ""]
     for r in rep["cases"]:

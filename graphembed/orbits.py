@@ -142,7 +142,10 @@ class _Prepared:
         clock("simple graph")
         self.n = self.indptr.size - 1
         self.deg = np.diff(self.indptr).astype(np.int64)
-        self.bounds = _bounds(self.indptr, self.indices, self.deg, 8 * nthreads)
+        # several row ranges per thread balance the load; each range clears O(n) scratch, so
+        # their number stays below the average degree (scratch work <= a pass over the edges)
+        parts = max(nthreads, min(8 * nthreads, self.indices.size // max(self.n, 1)))
+        self.bounds = _bounds(self.indptr, self.indices, self.deg, parts)
         self.tri = _k.edge_triangles(self.indptr, self.indices, self.bounds)
         self.tnode = _row_sums(self.indptr, self.tri) // 2
         self.d1 = _row_sums(self.indptr, self.deg[self.indices])
