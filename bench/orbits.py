@@ -296,11 +296,12 @@ def main(argv=None):
 
 
 def _print_row(r):
-    print(f"{r['case']:<15}{r['nodes']:>8}{r['edges']:>9}  {r['seconds']:7.2f} s  "
-          f"(cpu {r['cpu_seconds']:6.2f} s)  peak {r['peak_rss_mb']:7.0f} MB (before {r['rss_before_mb']:.0f})  "
-          f"A@A {r['baseline_matmul']['seconds']:.3f} s (cpu {r['baseline_matmul']['cpu_seconds']:.3f})"
-          f"  ratio {r['ratio_to_matmul']:.1f} (cpu {r['cpu_ratio_to_matmul']:.1f})  "
-          f"gen {r['generate_seconds']:.1f} s", flush=True)
+    base = r["baseline_matmul"]
+    print(f"{r['case']:<15}{r['nodes']:>8}{r['edges']:>9}  {r['seconds']:7.2f} s "
+          f"(cpu {r['cpu_seconds']:6.2f} s)  peak {r['peak_rss_mb']:7.0f} MB "
+          f"(before {r['rss_before_mb']:.0f})  A@A {base['seconds']:.3f} s "
+          f"(cpu {base['cpu_seconds']:.3f})  ratio {r['ratio_to_matmul']:.1f} "
+          f"(cpu {r['cpu_ratio_to_matmul']:.1f})  gen {r['generate_seconds']:.1f} s", flush=True)
     for stage, v in (r.get("stages") or {}).items():
         print(f"    {stage:<22}{v['seconds']:7.2f} s  peak {v.get('peak_rss_mb', 0):7.0f} MB")
 
