@@ -210,6 +210,7 @@ def main():
                     "numpy": np.__version__, "scipy": scipy.__version__,
                     "numba": numba.__version__, "platform": platform.platform()},
         "repeats": args.repeats,
+        "load_average_1_5_15min_at_end": list(os.getloadavg()),
     }
     rows = ["| variant | median s | speedup | peak RSS MB | compile s |", "|---|---:|---:|---:|---:|"]
     for v, r in results.items():
@@ -219,6 +220,8 @@ def main():
     header = (f"as_csr on R-MAT, {n} nodes, {m} input edges (undirected, threads "
               f"{results['as_csr']['threads']}); file: {file_m} lines, {file_mb:.0f} MB. "
               "Speedups: build vs lexsort, readers vs the Python reader.")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    header += f" Load average at the end (1/5/15 min): {load} on {os.cpu_count()} CPUs."
     table = header + "\n\n" + "\n".join(rows)
     print(table)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
