@@ -79,6 +79,14 @@ def _merge(a, b, how):
 def _sort_row(keys, vals, lo, hi, weighted):
     """Stable sort of keys[lo:hi] (carrying vals along)."""
     length = hi - lo
+    if length > _SMALL_ROW:
+        ordered = True
+        for i in range(lo + 1, hi):
+            if keys[i] < keys[i - 1]:
+                ordered = False
+                break
+        if ordered:  # rows of a sorted edge list arrive sorted
+            return
     if length <= _SMALL_ROW:
         for i in range(lo + 1, hi):
             k = keys[i]
