@@ -5,6 +5,7 @@ cached on disk.
 """
 
 from .fastrp import FastRP, fastrp
+from .embedding import Embedding
 from .graph import CSRGraph, as_csr
 from .orbits import orbit_adjacency, orbit_counts, orbit_embedding
 from . import walks
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CSRGraph",
     "as_csr",
+    "Embedding",
     "random_walks",
     "irwe",
     "IRWE",
