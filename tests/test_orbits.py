@@ -481,3 +481,19 @@ def test_matrices_own_their_arrays():
         if key not in [(1, 0, 0), (2, 1, 1), (1, 3, 3)]:
             np.testing.assert_array_equal(m.toarray(), ref[key])
     np.testing.assert_array_equal(g.indices, before)
+
+
+def test_counts_beyond_32_bits_on_a_large_star():
+    # the centre of a star with k leaves is on orbit 7 of C(k, 3) stars: past 2**31 for k = 3000
+    k = 3000
+    G = nx.star_graph(k)
+    gdv = ge.orbit_counts(G)
+    assert gdv.dtype == np.int64
+    assert gdv[0, 7] == k * (k - 1) * (k - 2) // 6 > 2**31
+    assert gdv[0].tolist() == [k, 0, k * (k - 1) // 2, 0, 0, 0, 0, k * (k - 1) * (k - 2) // 6]\
+        + [0] * 7
+    assert gdv[1].tolist() == [1, k - 1, 0, 0, 0, 0, (k - 1) * (k - 2) // 2] + [0] * 8
+    M = ge.orbit_adjacency(G, keys=[(1, 7, 6), (2, 6, 6), (1, 6, 7)])
+    assert M[1, 7, 6][0, 5] == (k - 1) * (k - 2) // 2
+    assert M[1, 7, 6].sum() == 3 * gdv[0, 7]
+    assert M[2, 6, 6].nnz == k * (k - 1) and M[2, 6, 6][1, 2] == k - 2
