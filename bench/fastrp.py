@@ -51,28 +51,32 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _csr_from_pairs(src, dst, n):
-    """Undirected simple graph (no self-loops, no duplicates) from int arrays, as a CSRGraph."""
+    """Undirected simple graph (no self-loops, no duplicates) from int arrays, as a CSRGraph.
+
+    Two sorts of int64 keys (``row * n + col``): one to drop repeated edges, one for the CSR.
+    """
     keep = src != dst
     src, dst = src[keep], dst[keep]
     lo = np.minimum(src, dst).astype(np.int64)
     hi = np.maximum(src, dst).astype(np.int64)
     del src, dst, keep
-    key = np.unique(lo * n + hi)  # distinct undirected edges
-    del lo, hi
-    lo = (key // n).astype(np.int32)
-    hi = (key % n).astype(np.int32)
+    lo *= n
+    lo += hi
+    del hi
+    key = np.unique(lo)  # distinct undirected edges {lo, hi} as lo * n + hi
+    del lo
+    both = np.empty(2 * len(key), dtype=np.int64)
+    both[: len(key)] = key
+    np.multiply(key % n, n, out=both[len(key):])
+    both[len(key):] += key // n
     del key
-    rows = np.concatenate([lo, hi])
-    cols = np.concatenate([hi, lo])
-    del lo, hi
-    order = np.argsort(rows.astype(np.int64) * n + cols, kind="stable")
-    indices = cols[order]
-    counts = np.bincount(rows, minlength=n)
-    del rows, cols, order
+    both.sort()
+    indices = (both % n).astype(np.int32)
+    counts = np.bincount(both // n, minlength=n)
+    del both
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    return CSRGraph(indptr, np.ascontiguousarray(indices, dtype=np.int32), None,
-                    np.arange(n, dtype=np.int64), False)
+    return CSRGraph(indptr, indices, None, np.arange(n, dtype=np.int64), False)
 
 
 def erdos_renyi(n, m, seed=0):
@@ -92,23 +96,27 @@ def rmat(n, m, seed=0, a=0.57, b=0.19, c=0.19):
     rng = np.random.default_rng(seed)
     scale = int(np.ceil(np.log2(n)))
     want = int(m * (2**scale / n) ** 1.2) + 1  # oversample for the rejected ids
-    src = np.zeros(want, dtype=np.int64)
-    dst = np.zeros(want, dtype=np.int64)
+    src = np.zeros(want, dtype=np.int32)
+    dst = np.zeros(want, dtype=np.int32)
+    pa, pab, pabc = round(100 * a), round(100 * (a + b)), round(100 * (a + b + c))
     for level in range(scale):
-        r = rng.random(want, dtype=np.float32)
-        bit_src = r >= a + b  # quadrants c, d
-        bit_dst = ((r >= a) & (r < a + b)) | (r >= a + b + c)  # quadrants b, d
-        src |= bit_src.astype(np.int64) << level
-        dst |= bit_dst.astype(np.int64) << level
+        r = rng.integers(0, 100, want, dtype=np.uint8)  # quadrant: a | b | c | d, in percent
+        bit_src = r >= pab  # quadrants c, d
+        bit_dst = ((r >= pa) & (r < pab)) | (r >= pabc)  # quadrants b, d
+        src |= bit_src.astype(np.int32) << level
+        dst |= bit_dst.astype(np.int32) << level
     keep = (src < n) & (dst < n)
     src, dst = src[keep][:m], dst[keep][:m]
     perm = rng.permutation(n).astype(np.int32)
     return _csr_from_pairs(perm[src], perm[dst], n)
 
 
-def random_undirected_fixed_degree(n, m_stored, seed=0):
-    """A graph with n nodes and about m_stored stored entries (WWW-200K-sized, via R-MAT)."""
-    return rmat(n, m_stored // 2, seed=seed)
+def www_sized(seed=0):
+    """An R-MAT graph of WWW-200K's size: 2e5 nodes, about 3e7 distinct undirected edges.
+
+    R-MAT repeats edges between hubs, so 4.6e7 draws are needed for about 3e7 distinct edges.
+    """
+    return rmat(200_000, 46_000_000, seed=seed)
 
 
 # ------------------------------------------------------------------------------- measuring
@@ -143,16 +151,19 @@ class PeakRSS:
 
 
 def timed(fn, repeat):
-    times, extras, out = [], [], None
+    """(median wall s, wall times, median CPU s of the process, max extra RSS bytes)."""
+    times, cpu, extras, out = [], [], [], None
     for _ in range(repeat):
         out = None
         with PeakRSS() as m:
             t0 = time.perf_counter()
+            c0 = time.process_time()
             out = fn()
+            cpu.append(time.process_time() - c0)
             times.append(time.perf_counter() - t0)
         extras.append(m.extra)
         del out
-    return float(np.median(times)), times, int(max(extras))
+    return float(np.median(times)), times, float(np.median(cpu)), int(max(extras))
 
 
 # ------------------------------------------------------------------------------- the two sides
@@ -189,17 +200,18 @@ def graph_bytes(g):
     return g.indptr.nbytes + g.indices.nbytes + (0 if g.weights is None else g.weights.nbytes)
 
 
-def run_case(name, g, dim, repeat, threads, baseline=True):
+def run_case(name, g, dim, repeat, threads, baseline_repeat=None):
     n = g.n
+    baseline_repeat = repeat if baseline_repeat is None else baseline_repeat
     row = {"graph": name, "nodes": n, "edges": g.num_edges, "stored_entries": g.nnz, "dim": dim,
-           "iterations": 4, "threads": threads}
+           "iterations": 4, "threads": threads, "load_average_before": os.getloadavg()[0]}
     opts = dict(dim=dim, iteration_weights=WEIGHTS, normalization_strength=BETA, sparsity=3,
                 random_state=0, num_threads=threads)
-    med, times, extra = timed(lambda: ge.fastrp(g, **opts), repeat)
-    row.update(graphembed_s=med, graphembed_runs_s=times, graphembed_extra_bytes=extra)
-    budget = 3 * n * dim * 4
-    row.update(buffers_bytes=budget, csr_bytes=graph_bytes(g))
-    if baseline:
+    med, times, cpu, extra = timed(lambda: ge.fastrp(g, **opts), repeat)
+    row.update(graphembed_s=med, graphembed_runs_s=times, graphembed_cpu_s=cpu,
+               graphembed_extra_bytes=extra)
+    row.update(buffers_bytes=3 * n * dim * 4, csr_bytes=graph_bytes(g))
+    if baseline_repeat:
         deg = g.degrees()
         inv = np.zeros(n, dtype=np.float64)
         inv[deg > 0] = 1 / deg[deg > 0]
@@ -210,12 +222,13 @@ def run_case(name, g, dim, repeat, threads, baseline=True):
         L = np.where(deg > 0, np.power(np.maximum(deg, 1), BETA), 0).astype(np.float32)
         N0 = R * L[:, None]
         del R
-        med_s, times_s, extra_s = timed(lambda: scipy_fastrp(A, N0), repeat)
-        row.update(scipy_s=med_s, scipy_runs_s=times_s, scipy_extra_bytes=extra_s,
-                   speedup=med_s / med)
-        med_m, times_m, _ = timed(lambda: scipy_spmm(A, N0), 1)
-        row.update(scipy_spmm_s=med_m)
+        med_s, times_s, cpu_s, extra_s = timed(lambda: scipy_fastrp(A, N0), baseline_repeat)
+        row.update(scipy_s=med_s, scipy_runs_s=times_s, scipy_cpu_s=cpu_s,
+                   scipy_extra_bytes=extra_s, speedup=med_s / med, cpu_ratio=cpu_s / cpu)
+        if baseline_repeat == repeat:
+            row["scipy_spmm_s"] = timed(lambda: scipy_spmm(A, N0), 1)[0]
         del A, N0, S
+    row["load_average_after"] = os.getloadavg()[0]
     return row
 
 
@@ -224,17 +237,20 @@ def fmt_bytes(b):
 
 
 def table(rows):
-    head = ("| graph | nodes | edges | dim | graphembed (s) | scipy (s) | speed-up | scipy SpMM "
-            "only (s) | extra memory (graphembed) | 3 n×dim buffers | CSR |")
-    lines = [head, "|" + "---|" * 11]
+    head = ("| graph | nodes | edges | dim | graphembed wall (s) | scipy wall (s) | speed-up | "
+            "CPU s: graphembed / scipy | scipy SpMM only (s) | extra memory | 3 n×dim buffers "
+            "| CSR | load avg |")
+    lines = [head, "|" + "---|" * 13]
     for r in rows:
+        has = "scipy_s" in r
         lines.append(
             f"| {r['graph']} | {r['nodes']:,} | {r['edges']:,} | {r['dim']} | "
             f"{r['graphembed_s']:.2f} | "
-            + (f"{r['scipy_s']:.2f} | {r['speedup']:.1f}× | {r['scipy_spmm_s']:.2f} | "
-               if "scipy_s" in r else "– | – | – | ")
+            + (f"{r['scipy_s']:.2f} | {r['speedup']:.1f}× | "
+               f"{r['graphembed_cpu_s']:.1f} / {r['scipy_cpu_s']:.1f} | " if has else "– | – | – | ")
+            + (f"{r['scipy_spmm_s']:.2f} | " if "scipy_spmm_s" in r else "– | ")
             + f"{fmt_bytes(r['graphembed_extra_bytes'])} | {fmt_bytes(r['buffers_bytes'])} | "
-            f"{fmt_bytes(r['csr_bytes'])} |"
+            f"{fmt_bytes(r['csr_bytes'])} | {r['load_average_before']:.0f} |"
         )
     return "\n".join(lines)
 
@@ -274,6 +290,23 @@ def main(argv=None):
     sizes = [(100_000, 1_000_000)] if args.quick else [(100_000, 1_000_000),
                                                         (1_000_000, 10_000_000)]
     rows = []
+    suffix = "_quick" if args.quick else ""
+
+    def save():
+        """Write what has been measured so far (a long run keeps its finished rows)."""
+        result = {"benchmark": "fastrp", "compile_s": compile_s, "threads": threads,
+                  "repeat": repeat, "quick": args.quick, "versions": versions(),
+                  "load_average_now": os.getloadavg(), "rows": rows,
+                  "note": "2-core machine shared with other jobs (see load averages); "
+                          "wall times are medians of repeat runs; CPU s is process time"}
+        os.makedirs(os.path.dirname(args.out), exist_ok=True)
+        with open(args.out + suffix + ".json", "w") as fh:
+            json.dump(result, fh, indent=2)
+        with open(args.out + suffix + ".md", "w") as fh:
+            fh.write(f"FastRP, 4 iterations, {threads} threads, median of {repeat} runs; "
+                     f"compile {compile_s:.1f} s apart. Machine shared with other jobs: "
+                     f"see the load average column (2 cores).\n\n{table(rows)}\n")
+
     for n, m in sizes:
         for gname, gen in (("Erdős–Rényi", erdos_renyi), ("R-MAT", rmat)):
             t0 = time.perf_counter()
@@ -282,32 +315,20 @@ def main(argv=None):
             for dim in (128, 256):
                 r = run_case(gname, g, dim, repeat, threads)
                 rows.append(r)
+                save()
                 print(table([r]).splitlines()[-1], flush=True)
             del g
     if not args.quick and not args.no_www:
         t0 = time.perf_counter()
-        g = random_undirected_fixed_degree(200_000, 60_000_000, seed=0)
+        g = www_sized(seed=0)
         print(f"\nWWW-200K-sized R-MAT {g} generated in {time.perf_counter() - t0:.1f} s")
-        r = run_case("R-MAT (WWW-200K size)", g, 512, repeat, threads,
-                     baseline=True)
+        r = run_case("R-MAT (WWW-200K size)", g, 512, repeat, threads, baseline_repeat=1)
         r["paper_fastrp_cpu_s"] = 136.0
         rows.append(r)
+        save()
         print(table([r]).splitlines()[-1], flush=True)
         del g
-
-    result = {"benchmark": "fastrp", "compile_s": compile_s, "threads": threads,
-              "repeat": repeat, "quick": args.quick, "versions": versions(),
-              "load_average_at_end": os.getloadavg(), "rows": rows,
-              "note": "2-core machine shared with other jobs; medians of repeat runs"}
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    suffix = "_quick" if args.quick else ""
-    with open(args.out + suffix + ".json", "w") as fh:
-        json.dump(result, fh, indent=2)
-    md = table(rows)
-    with open(args.out + suffix + ".md", "w") as fh:
-        fh.write(f"FastRP, 4 iterations, {threads} threads, median of {repeat}; "
-                 f"compile {compile_s:.1f} s apart.\n\n{md}\n")
-    print("\n" + md)
+    print("\n" + table(rows))
 
 
 if __name__ == "__main__":

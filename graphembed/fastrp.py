@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._kernels import fastrp as _k
-from ._validation import check_choice, check_float, check_int, check_seed, threads
+from ._validation import check_choice, check_float, check_int, check_seed, check_threads, threads
 from .graph import CSRGraph, as_csr
 
 __all__ = ["fastrp", "FastRP", "random_rows", "propagate"]
@@ -40,6 +40,7 @@ DEFAULT_NORMALIZATION_STRENGTH = -0.64
 DEFAULT_SPARSITY = 3.0
 
 _CHUNK_TARGET = 1 << 15  # stored entries per work chunk (load balance only; never the result)
+_SERIAL_WORK = 1 << 20  # below this many row-entry × column updates, one thread is faster
 _REORDER_MIN_NODES = 1 << 16  # smaller graphs fit in cache anyway
 _REORDER_SKEW = 8.0  # relabel when max degree >= this × mean degree
 _MASK64 = (1 << 64) - 1
@@ -171,7 +172,8 @@ def propagate(indptr, indices, weights, X, *, transition="mean", degrees=None):
             raise ValueError(f"degrees must have shape ({n_rows},), got {degrees.shape}")
         row_scale = _inverse(degrees)
     out = np.empty((n_rows, X.shape[1]), dtype=np.float32)
-    _spmm(indptr, indices, weights, row_scale, X, out, None, 0.0, False)
+    with threads(_threads_for((nnz + n_rows) * X.shape[1], None)):
+        _spmm(indptr, indices, weights, row_scale, X, out, None, 0.0, False)
     return out
 
 
@@ -311,7 +313,7 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
         )
     proj = _check_projection(projection, n, dim)
 
-    with threads(num_threads):
+    with threads(_threads_for((graph.nnz + n) * dim, num_threads)):
         indptr, indices, w = _propagation_matrix(graph, direction)
         keys = graph.node_keys()
         indices, w = _key_order(indptr, indices, w, keys)
@@ -555,7 +557,7 @@ class FastRP:
         E = np.zeros((m, p["dim"]), dtype=np.float32)
         out = np.empty((m, p["dim"]), dtype=np.float32)
         chunks = _k.row_chunks(indptr, _CHUNK_TARGET)
-        with threads(self.num_threads):
+        with threads(_threads_for((len(indices) + m) * p["dim"], self.num_threads)):
             if p["alpha0"] != 0.0:
                 feats, d_f = _check_features(features, p["feature_ratio"], m, p["dim"])
                 if p["projected"] and projection is None:
@@ -580,6 +582,15 @@ class FastRP:
 
 # ---------------------------------------------------------------------------------------------
 # helpers
+
+
+def _threads_for(work, num_threads):
+    """The caller's thread count, or 1 when the work is too small to repay waking threads up.
+
+    The result never depends on it (every row is computed the same way by any thread).
+    """
+    num_threads = check_threads(num_threads)
+    return 1 if work < _SERIAL_WORK else num_threads
 
 
 def _spmm(indptr, indices, weights, row_scale, X, out, E, alpha, normalize, chunks=None,

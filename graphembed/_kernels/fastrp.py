@@ -48,7 +48,7 @@ else:
         return sig, codegen
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def random_rows(keys, seed, sparsity, out):
     """Fill ``out`` (m × dim float32) with the very sparse random rows of the nodes ``keys``.
 
@@ -93,7 +93,7 @@ def row_chunks(indptr, target):
     return bounds[: k + 1].copy()
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, e_rows, alpha,
                normalize, chunks):
     """``out = diag(row_scale) · S · X`` and ``E[e_rows] += alpha · rownorm(out)`` in one pass.
@@ -147,7 +147,7 @@ def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, e_rows,
                     E[e, j] += f * acc[j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def relabel_csr(indptr, indices, weights, weighted, order, new_indptr, chunks):
     """The CSR of the graph whose row ``u`` is old row ``order[u]``, columns renumbered to match.
 
@@ -173,7 +173,7 @@ def relabel_csr(indptr, indices, weights, weighted, order, new_indptr, chunks):
     return new_indices, new_weights
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def scale_rows_and_add(X, row_scale, E, e_rows, alpha, normalize, chunks):
     """``X = diag(row_scale) · X`` in place, then ``E[e_rows] += alpha · rownorm(X)``.
 
@@ -197,7 +197,7 @@ def scale_rows_and_add(X, row_scale, E, e_rows, alpha, normalize, chunks):
                     E[e, j] += f * X[u, j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def column_moments(E, keep, center, chunks):
     """Per-chunk float64 column sums of ``E - center`` and of its squares, over rows with ``keep``.
 
@@ -219,7 +219,7 @@ def column_moments(E, keep, center, chunks):
     return sums, squares, counts
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def standardize_rows(E, keep, mean, inv_scale, chunks):
     """``E[u] = (E[u] - mean) * inv_scale`` for the rows where ``keep`` is True, in place."""
     dim = E.shape[1]
@@ -240,7 +240,7 @@ def keys_increasing(keys):
     return True
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def sort_rows_by_key(indptr, indices, weights, weighted, keys, chunks):
     """Copies of ``indices`` (and ``weights``) with every row ordered by increasing neighbour key.
 
@@ -265,7 +265,7 @@ def sort_rows_by_key(indptr, indices, weights, weighted, keys, chunks):
     return new_indices, new_weights
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def all_finite(E, chunks):
     """True if every entry of ``E`` is finite (no n × dim temporary, unlike NumPy's isfinite)."""
     dim = E.shape[1]
