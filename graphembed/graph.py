@@ -570,7 +570,8 @@ def as_csr(
         What to do with an arc given more than once in the same direction (parallel edges of a
         multigraph too). Unweighted duplicates are merged into one unless ``"error"``.
     weight : str or None
-        Name of the weight (networkx edge attribute, frame column); None ignores weights.
+        Name of the weight (networkx edge attribute, frame column); None ignores weights (for
+        edge-list files too: a third column, a timestamp say, is then not read).
     delimiter, comments, header
         Edge-list file options (see :func:`read_edgelist`).
 
@@ -634,7 +635,8 @@ def as_csr(
         )
         return _from_columns(cols, directed, nodes, num_nodes, loops, duplicates, "the Table")
     if isinstance(data, (str, os.PathLike)):
-        src, dst, w = _read_edgelist(data, delimiter=delimiter, comments=comments, header=header)
+        src, dst, w = _read_edgelist(data, delimiter=delimiter, comments=comments, header=header,
+                                     weights=weight is not None)
         cols = [src, dst] if w is None else [src, dst, w]
         return _from_columns(cols, directed, nodes, num_nodes, loops, duplicates, os.fspath(data))
     if isinstance(data, tuple) or (
@@ -832,7 +834,7 @@ def read_edgelist(path, *, delimiter=None, comments="#", header=False):
     return src, dst, w
 
 
-def _read_edgelist(path, *, delimiter, comments, header):
+def _read_edgelist(path, *, delimiter, comments, header, weights=True):
     """:func:`read_edgelist`, except that text ids may come back as ASCII bytes (dtype S)."""
     p = os.fspath(path)
     if not os.path.exists(p):
@@ -855,8 +857,8 @@ def _read_edgelist(path, *, delimiter, comments, header):
     raw = _read_bytes(p)
     fast = _fast_read(raw, delimiter, comments, header)
     if fast is not None:
-        return fast
-    return _slow_read(raw, p, delimiter, comments, header)
+        return fast if weights else (fast[0], fast[1], None)
+    return _slow_read(raw, p, delimiter, comments, header, weights)
 
 
 def _single_byte(text):
@@ -892,7 +894,7 @@ def _fast_read(raw, delimiter, comments, header):
     return ids[0], ids[1], w
 
 
-def _slow_read(raw, p, delimiter, comments, header):
+def _slow_read(raw, p, delimiter, comments, header, weights=True):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -934,7 +936,7 @@ def _slow_read(raw, p, delimiter, comments, header):
         s_arr = np.array(src, dtype=str)
         d_arr = np.array(dst, dtype=str)
     w_arr = None
-    if width == 3:
+    if width == 3 and weights:
         w_arr = np.empty(len(fields), dtype=np.float64)
         for k, (f, lineno) in enumerate(zip(fields, numbers)):
             try:

@@ -679,3 +679,11 @@ def test_factorize_bytes_orders_like_strings(words):
     uniq, inverse = _factorize_bytes(a)
     assert uniq.tolist() == sorted(set(words))
     assert uniq[inverse].tolist() == words
+
+
+def test_third_file_column_ignored_with_weight_none(tmp_path):
+    p = write(tmp_path, "temporal.tsv", "0 1 1700000000\n1 2 -5\n2 0 later\n")
+    with pytest.raises(ValueError, match="line 2"):
+        ge.as_csr(p)
+    g = ge.as_csr(p, weight=None)
+    assert g.weights is None and g.num_edges == 3
