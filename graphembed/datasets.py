@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .graph import CSRGraph, _lookup, as_csr
+from .graph import CSRGraph, _lookup, as_csr, read_edgelist
 
 __all__ = ["Dataset", "available", "load", "data_dir", "read_labels"]
 
@@ -36,7 +36,8 @@ class Dataset:
 
     ``labels`` is a (n, n_labels) scipy CSR indicator array (int8) whose row i belongs to graph
     row i; a node without labels has an empty row. ``multilabel`` says whether any node has more
-    than one label.
+    than one label. ``original_ids[i]`` is node i's id in the published data where the bundled
+    copy renumbered the nodes (``nodes.tsv.gz``), else None.
     """
 
     name: str
@@ -45,6 +46,7 @@ class Dataset:
     label_names: np.ndarray
     multilabel: bool
     stats: dict = field(default_factory=dict)
+    original_ids: np.ndarray | None = None
 
     def __repr__(self):
         return (
@@ -137,4 +139,14 @@ def load(name: str) -> Dataset:
     graph = as_csr(folder / "edges.tsv.gz", num_nodes=n)
     labels, label_names = read_labels(folder / "labels.tsv.gz", graph.node_ids)
     multilabel = bool(labels.sum(axis=1).max() > 1) if labels.nnz else False
-    return Dataset(name, graph, labels, label_names, multilabel, stats)
+    original = None
+    if (folder / "nodes.tsv.gz").is_file():
+        new_ids, old_ids, _ = read_edgelist(folder / "nodes.tsv.gz")
+        if len(new_ids) != graph.n or len(np.unique(new_ids)) != graph.n:
+            raise ValueError(
+                f"{folder / 'nodes.tsv.gz'} must map each of the {graph.n} nodes once, "
+                f"got {len(new_ids)} lines"
+            )
+        original = np.empty(graph.n, dtype=old_ids.dtype)
+        original[graph.index_of(new_ids)] = old_ids
+    return Dataset(name, graph, labels, label_names, multilabel, stats, original)

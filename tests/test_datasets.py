@@ -115,3 +115,13 @@ def test_string_node_labels(tmp_path):
     p.write_text("z\tx\n")
     with pytest.raises(ValueError, match="line 1: labels given for node 'z'"):
         datasets.read_labels(p, np.array(["a", "b"]))
+
+
+def test_original_ids():
+    ds = datasets.load("airports_usa")
+    path = datasets.data_dir() / "airports_usa" / "nodes.tsv.gz"
+    with gzip.open(path, "rt") as fh:
+        pairs = dict(tuple(map(int, ln.split())) for ln in fh if ln.strip())
+    assert len(ds.original_ids) == ds.graph.n
+    assert all(ds.original_ids[i] == pairs[i] for i in range(ds.graph.n))
+    assert datasets.load("cora").original_ids is None
