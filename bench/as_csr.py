@@ -212,7 +212,8 @@ def main():
         "repeats": args.repeats,
         "load_average_1_5_15min_at_end": list(os.getloadavg()),
     }
-    rows = ["| variant | median s | speedup | peak RSS MB | compile s |", "|---|---:|---:|---:|---:|"]
+    rows = ["| variant | median s | speedup | peak RSS MB | compile s |",
+            "|---|---:|---:|---:|---:|"]
     for v, r in results.items():
         sp_ = r.get("speedup_vs_lexsort", r.get("speedup_vs_python_reader"))
         rows.append(f"| {v} | {r['median_seconds']:.3f} | {sp_:.2f}x | {r['peak_rss_mb']:.0f} | "

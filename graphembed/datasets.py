@@ -23,7 +23,8 @@ __all__ = ["Dataset", "available", "load", "data_dir", "read_labels"]
 
 
 def data_dir() -> Path:
-    """Where the bundled data lives: ``$GRAPHEMBED_DATA`` if set, else the repository's ``data/``."""
+    """Where the bundled data lives: ``$GRAPHEMBED_DATA`` if set, else the repository's
+    ``data/``."""
     env = os.environ.get("GRAPHEMBED_DATA")
     if env:
         return Path(env)
@@ -81,7 +82,8 @@ def read_labels(path, node_ids) -> tuple[sp.csr_array, np.ndarray]:
             parts = s.split()
             if len(parts) < 2:
                 raise ValueError(
-                    f"{path}, line {lineno}: expected 'node label [label ...]', got {line.rstrip()!r}"
+                    f"{path}, line {lineno}: expected 'node label [label ...]', got "
+                    f"{line.rstrip()!r}"
                 )
             for lab in parts[1:]:
                 pairs_node.append(parts[0])
@@ -129,12 +131,11 @@ def load(name: str) -> Dataset:
         raise TypeError(f"name must be a data set name (str), got {name!r}")
     names = available()
     if name not in names:
-        raise ValueError(
-            f"unknown data set {name!r}; bundled data sets are: {', '.join(names) or '(none found in '}"
-            + ("" if names else f"{data_dir()})")
-        )
+        listed = ", ".join(names) if names else f"(none found in {data_dir()})"
+        raise ValueError(f"unknown data set {name!r}; bundled data sets are: {listed}")
     folder = data_dir() / name
-    stats = json.loads((folder / "stats.json").read_text()) if (folder / "stats.json").is_file() else {}
+    stats_file = folder / "stats.json"
+    stats = json.loads(stats_file.read_text()) if stats_file.is_file() else {}
     n = stats.get("nodes")
     graph = as_csr(folder / "edges.tsv.gz", num_nodes=n)
     labels, label_names = read_labels(folder / "labels.tsv.gz", graph.node_ids)

@@ -231,7 +231,9 @@ def _as_ids(ids, name):
     if kind == "S":
         return np.char.decode(a, "utf-8")
     if kind == "b":
-        raise TypeError(f"{name} holds booleans, which cannot be node ids; pass integers or strings")
+        raise TypeError(
+            f"{name} holds booleans, which cannot be node ids; pass integers or strings"
+        )
     if kind == "f":
         if len(a) and not np.all(np.isfinite(a)):
             raise ValueError(
@@ -364,7 +366,9 @@ def _check_weights(w, where, length=None):
             "weight column out (weight=None) for an unweighted graph"
         )
     if length is not None and len(w) != length:
-        raise ValueError(f"weights must have one entry per edge ({length}), got {len(w)} in {where}")
+        raise ValueError(
+            f"weights must have one entry per edge ({length}), got {len(w)} in {where}"
+        )
     w = w.astype(np.float64, copy=False)
     bad = ~np.isfinite(w)
     if np.any(bad):
@@ -875,8 +879,10 @@ def _fast_read(raw, delimiter, comments, header):
 
     d = _single_byte(delimiter)
     c = _single_byte(comments)
-    if d is None or c is None or (delimiter is not None and delimiter.isspace() and delimiter != "\t"):
+    if d is None or c is None:
         return None
+    if delimiter is not None and delimiter.isspace() and delimiter != "\t":
+        return None  # a single-space delimiter keeps empty fields: the line reader decides
     buf = np.frombuffer(raw, dtype=np.uint8)
     status, src, dst, spans, w, width = parse_edgelist(buf, d, c, bool(header))
     w = w if width == 3 else None

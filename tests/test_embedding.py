@@ -1,4 +1,4 @@
-"""Embedding files: every format round-trips ids and vectors; writes are atomic and never clobber."""
+"""Embedding files: every format round-trips ids and vectors; atomic writes that never clobber."""
 
 import os
 

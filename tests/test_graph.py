@@ -405,7 +405,8 @@ def _slow(path, **kw):
                             kw.get("header", False))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.integers(-10**12, 10**12), st.integers(0, 99),
                                st.floats(0, 1e6, allow_nan=False).map(lambda x: round(x, 5))),
                      max_size=30),

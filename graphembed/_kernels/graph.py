@@ -18,7 +18,7 @@ PARSE_OK = 0
 PARSE_FALLBACK = 1
 PARSE_STRINGS = 2
 
-_SMALL_ROW = 24  # rows up to this length are insertion-sorted; longer ones use a merge sort
+_SMALL_ROW = 24  # rows up to this length are insertion-sorted; longer ones use numpy sorts
 
 
 @njit(cache=True)
