@@ -468,11 +468,12 @@ def cooccurrence(adjacency, *, window=10, walk_length=80, walks_per_node=10, p=1
     holding u and v, in either order, over ``walks_per_node`` walks from every node. This is the
     corpus statistic whose shifted PMI skip-gram factorises (Levy & Goldberg 2014; NetMF).
 
-    Walks are streamed in blocks; each block's pairs are sorted and counted in a fixed number of
-    pieces (not per thread), so counts are exact and identical for any thread count.
+    Walks are streamed in blocks; each block's pairs are listed in walk order (threads fill
+    fixed slots) and summed into a sparse matrix; counts are integers held exactly in float64,
+    so the result is identical for any thread count.
 
-    Time O(W · L · window · log) for W walks of L steps (the sort); memory O(block pairs +
-    nonzeros of the result), never the whole walk set.
+    Time O(W · L · window) for W walks of L steps (plus sorting each row's pairs); memory
+    O(block pairs + nonzeros of the result), never the whole walk set.
 
     Returns
     -------
@@ -497,9 +498,10 @@ def cooccurrence(adjacency, *, window=10, walk_length=80, walks_per_node=10, p=1
     total = sp.csr_array((n, n), dtype=np.float64)
     for block in _blocks(sampler, n_walks, walk_length, block_size, num_threads):
         with threads(num_threads):
-            keys, counts = _k.cooccurrence_pairs(block.walks, block.lengths, window, n, 16)
-        part = sp.coo_array((counts.astype(np.float64), (keys // n, keys % n)), shape=(n, n))
-        total = total + part.tocsr()
+            rows, cols = _k.window_pairs(block.walks, block.lengths, window)
+        part = sp.coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+        part.sum_duplicates()
+        total = total + part
     total = (total + total.T).tocsr()
     total.sort_indices()
     return total
@@ -570,12 +572,15 @@ def _normalize_rows(X):
 
 def _pca(F, dim):
     """Centre ``F`` and project onto its top ``dim`` principal axes (exact; sign-fixed)."""
+    from scipy.linalg import eigh
+
     mean = F.mean(axis=0)
     X = F - mean
-    cov = X.T @ X
-    evals, evecs = np.linalg.eigh(cov)
-    order = np.argsort(evals)[::-1][:dim]
-    comps = evecs[:, order]
+    n, f = X.shape
+    if n < f:  # fewer samples than features: the thin SVD of X is the cheaper route
+        comps = np.linalg.svd(X, full_matrices=False)[2][:dim].T
+    else:
+        comps = eigh(X.T @ X, subset_by_index=(f - dim, f - 1))[1][:, ::-1]
     # fix each axis's sign: its largest-magnitude loading is positive
     signs = np.sign(comps[np.argmax(np.abs(comps), axis=0), np.arange(comps.shape[1])])
     comps = comps * np.where(signs == 0, 1, signs)
@@ -679,6 +684,10 @@ class IRWE:
 
     def fit(self, adjacency, y=None):
         """Embed the nodes of ``adjacency`` and keep the fitted transforms. Returns self."""
+        with _blas_threads(self.num_threads):
+            return self._fit(adjacency)
+
+    def _fit(self, adjacency):
         g = _require_edges(as_csr(adjacency))
         self._seed = check_seed("random_state", self.random_state)
         id_dim, pos_dim = self._dims(g.n)
@@ -690,6 +699,11 @@ class IRWE:
                 raise ValueError(
                     f"identity_dim={id_dim} exceeds the {F.shape[1]} identity features of "
                     f"steps={self.steps}; lower identity_dim or add longer steps"
+                )
+            if id_dim > g.n:
+                raise ValueError(
+                    f"identity_dim={id_dim} exceeds the number of nodes ({g.n}); lower dim or "
+                    "identity_dim"
                 )
             self.identity_mean_, self.identity_components_ = _pca(F, id_dim)
             identity = ((F - self.identity_mean_) @ self.identity_components_).astype(np.float32)
@@ -777,6 +791,16 @@ class IRWE:
         M = _ppmi_rows(counts, row_total, self.context_counts_, self.context_total_,
                        float(self.negative))
         return np.asarray(M @ self.position_components_, dtype=np.float32)
+
+
+def _blas_threads(num_threads):
+    """Hold BLAS to the numba thread count while fitting (PCA, SVD): oversubscribing cores with
+    two thread pools slows both down."""
+    from threadpoolctl import threadpool_limits
+
+    with threads(num_threads) as n:
+        pass
+    return threadpool_limits(limits=n, user_api="blas")
 
 
 def _lookup(fitted, ids):

@@ -345,67 +345,6 @@ def walk_statistics(indptr, indices, cumw, weighted, second_order, inv_p, inv_q,
                 hist[i, offsets[k] + code] += 1
 
 
-@njit(cache=True, parallel=True)
-def cooccurrence_pairs(walks, lengths, window, n, n_pieces):
-    """Sorted, counted keys ``u * n + v`` of pairs (walk[t], walk[t + d]), 1 <= d <= window.
-
-    The walks are cut into ``n_pieces`` contiguous pieces (a count fixed by the caller, not by
-    the thread count); each piece's keys are sorted and run-length counted in place. Returns
-    ``(keys, counts)`` concatenated over pieces (a key may repeat across pieces).
-    """
-    n_walks = walks.shape[0]
-    per_walk = np.zeros(n_walks + 1, dtype=np.int64)
-    for j in range(n_walks):
-        L = lengths[j]
-        total = 0
-        for t in range(L - 1):
-            total += min(window, L - 1 - t)
-        per_walk[j + 1] = per_walk[j] + total
-    keys = np.empty(per_walk[n_walks], dtype=np.int64)
-    counts = np.empty(per_walk[n_walks], dtype=np.int64)
-    unique = np.zeros(n_pieces, dtype=np.int64)
-    bounds = np.empty(n_pieces + 1, dtype=np.int64)
-    for p in range(n_pieces + 1):
-        bounds[p] = (n_walks * p) // n_pieces
-    nn = np.int64(n)
-    for p in prange(n_pieces):
-        lo = per_walk[bounds[p]]
-        hi = per_walk[bounds[p + 1]]
-        pos = lo
-        for j in range(bounds[p], bounds[p + 1]):
-            L = lengths[j]
-            for t in range(L - 1):
-                u = np.int64(walks[j, t]) * nn
-                for d in range(1, min(window, L - 1 - t) + 1):
-                    keys[pos] = u + walks[j, t + d]
-                    pos += 1
-        if hi > lo:
-            keys[lo:hi] = np.sort(keys[lo:hi])
-            out = lo
-            counts[out] = 1
-            for k in range(lo + 1, hi):
-                if keys[k] == keys[out]:
-                    counts[out] += 1
-                else:
-                    out += 1
-                    keys[out] = keys[k]
-                    counts[out] = 1
-            unique[p] = out + 1 - lo
-    total = 0
-    for p in range(n_pieces):
-        total += unique[p]
-    k_out = np.empty(total, dtype=np.int64)
-    c_out = np.empty(total, dtype=np.int64)
-    pos = 0
-    for p in range(n_pieces):
-        lo = per_walk[bounds[p]]
-        for k in range(unique[p]):
-            k_out[pos] = keys[lo + k]
-            c_out[pos] = counts[lo + k]
-            pos += 1
-    return k_out, c_out
-
-
 @njit(cache=True)
 def row_cumsum(indptr, weights):
     """Per-row cumulative sums of ``weights`` in float64 (restarting at every row)."""
@@ -469,3 +408,31 @@ def start_cooccurrence(walks, lengths, window):
                 u_out[pos] = nodes[k]
             c_out[pos] += 1
     return w_out, u_out, c_out
+
+
+@njit(cache=True, parallel=True)
+def window_pairs(walks, lengths, window):
+    """Every pair (walks[j, t], walks[j, t + d]), 1 <= d <= window, as two int32 arrays.
+
+    Pair order is fixed by the walks (walk by walk, position by position), not by threads.
+    """
+    n_walks = walks.shape[0]
+    offsets = np.zeros(n_walks + 1, dtype=np.int64)
+    for j in range(n_walks):
+        L = lengths[j]
+        total = 0
+        for t in range(L - 1):
+            total += min(window, L - 1 - t)
+        offsets[j + 1] = offsets[j] + total
+    rows = np.empty(offsets[n_walks], dtype=np.int32)
+    cols = np.empty(offsets[n_walks], dtype=np.int32)
+    for j in prange(n_walks):
+        L = lengths[j]
+        pos = offsets[j]
+        for t in range(L - 1):
+            u = walks[j, t]
+            for d in range(1, min(window, L - 1 - t) + 1):
+                rows[pos] = u
+                cols[pos] = walks[j, t + d]
+                pos += 1
+    return rows, cols
