@@ -34,15 +34,23 @@ MARKER_CONF = "spark.graphembed.injectFailureMarker"
 
 
 # ------------------------------------------------------------------------------ fault injection
-def _fault(spark, stage, func, arity):
-    """``func`` wrapped to fail when ``spark.graphembed.injectFailure`` names ``stage``.
+METRICS_CONF = "spark.graphembed.taskMetrics"
 
-    ``stage:once`` fails every task's first attempt (Spark retries it), ``stage:always`` every
-    attempt. Used by the tests to show that retries give identical output and that a failed job
-    publishes nothing; without the setting, ``func`` is returned unchanged.
+
+def _fault(spark, stage, func, arity):
+    """``func`` wrapped for fault injection and, optionally, per-task metrics.
+
+    ``spark.graphembed.injectFailure=stage:once`` fails every task's first attempt of ``stage``
+    (Spark retries it), ``stage:always`` every attempt: the tests use it to show that retries
+    give identical output and that a failed job publishes nothing.
+    ``spark.graphembed.taskMetrics=DIR`` (benchmarks, local file systems) appends one JSON line per
+    call to ``DIR``: stage, CPU seconds and tracemalloc peak of the Python side. Without either
+    setting, ``func`` is returned unchanged.
     """
     spec = spark.conf.get(FAIL_CONF, "") or ""
-    if not spec or spec.split(":")[0] != stage:
+    metrics = spark.conf.get(METRICS_CONF, "") or ""
+    failing = bool(spec) and spec.split(":")[0] == stage
+    if not failing and not metrics:
         return func
     mode = spec.split(":", 1)[1] if ":" in spec else "once"
     marker = spark.conf.get(MARKER_CONF, "") or ""
@@ -52,6 +60,8 @@ def _fault(spark, stage, func, arity):
 
         from pyspark import TaskContext
 
+        if not failing:
+            return
         ctx = TaskContext.get()
         attempt = ctx.attemptNumber() if ctx else 0
         if mode == "always" or attempt == 0:
@@ -61,14 +71,37 @@ def _fault(spark, stage, func, arity):
                 open(os.path.join(marker, name), "w").close()
             raise RuntimeError(f"injected failure in stage {stage!r} (attempt {attempt})")
 
+    def measured(*args):
+        if not metrics:
+            return func(*args)
+        import json
+        import os
+        import time as _time
+        import tracemalloc
+
+        tracemalloc.start()
+        t0 = _time.process_time()
+        result = func(*args)
+        if not isinstance(result, (list, tuple)) and hasattr(result, "__next__"):
+            result = list(result)  # mapInArrow: drain the generator inside the measurement
+        cpu = _time.process_time() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows = sum(getattr(a, "num_rows", 0) for a in args)
+        os.makedirs(metrics, exist_ok=True)
+        with open(os.path.join(metrics, f"{os.getpid()}.jsonl"), "a") as fh:
+            fh.write(json.dumps({"stage": stage, "cpu_s": cpu, "peak_mb": peak / 2**20,
+                                 "input_rows": rows}) + "\n")
+        return result
+
     if arity == 1:
         def wrapped(a):
             check()
-            return func(a)
+            return measured(a)
     else:
         def wrapped(a, b):
             check()
-            return func(a, b)
+            return measured(a, b)
     return wrapped
 
 

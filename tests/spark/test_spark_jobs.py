@@ -250,3 +250,16 @@ def test_distne_mode_matches_in_process(spark, tmp_path):
         "node")["part"].to_numpy()
     want, _ = D.embed_partitioned(g, parts, method="orbits", dim=12, mode="distne")
     assert np.max(np.abs(X - want[g.index_of(ids)])) <= 1e-5
+
+
+def test_evaluate_job_scores_an_embedding(spark, fastrp_runs, tmp_path):
+    from spark_jobs import evaluate
+
+    out, _ = fastrp_runs
+    G = nx.karate_club_graph()
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("".join(f"{v}\t{G.nodes[v]['club']}\n" for v in G))
+    res = evaluate.evaluate(spark, str(out / "P4"), labels=str(labels), train_ratios=[0.5],
+                            repeats=3)
+    assert res["nodes"] == 34 and res["dim"] == 16 and res["labelled_nodes"] == 34
+    assert 0.6 < res["scores"]["0.5"]["micro_f1"] <= 1.0  # two clubs: better than chance
