@@ -548,7 +548,6 @@ def fastrp_step(arcs, rows, *, settings, step):
     standardisation. Time O(arcs·dim + rows·dim), memory O(arcs + rows·dim).
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from .fastrp import propagate
 

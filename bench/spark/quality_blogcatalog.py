@@ -35,7 +35,6 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
 
-    import graphembed as ge
     from graphembed import datasets
     from graphembed import distributed as D
     from graphembed.evaluation.node_classification import node_classification
