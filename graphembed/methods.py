@@ -151,8 +151,8 @@ def _ints(text):
 
 _WALK_PARAMS = {
     "walk_length": Param(80, int, "steps per position walk"),
-    "walks_per_node": Param(10, int, "position walks per node"),
-    "window": Param(10, int, "co-occurrence window (steps)"),
+    "walks_per_node": Param(20, int, "position walks per node"),
+    "window": Param(2, int, "co-occurrence window (steps)"),
     "negative": Param(1.0, float, "PMI shift log(negative)"),
     "p": Param(1.0, float, "node2vec return parameter (> 0)"),
     "q": Param(1.0, float, "node2vec in-out parameter (> 0)"),
