@@ -309,7 +309,8 @@ def anonymous_walks(walks, steps, *, lengths=None, self_loops=False, buckets=0):
     """Code of the anonymous walk formed by the first ``steps`` steps of each walk.
 
     Codes index :func:`anonymous_walk_vocabulary` (``buckets=0``), or are hashed into
-    ``0..buckets-1``; walks shorter than ``steps`` get -1. O(walks · steps²) time, O(walks) memory.
+    ``0..buckets-1``; walks shorter than ``steps`` get -1. Time O(walks · steps²), memory
+    O(walks).
 
     >>> import numpy as np
     >>> from graphembed.walks import anonymous_walks
@@ -655,7 +656,8 @@ class IRWE:
         return self
 
     def __repr__(self):
-        defaults = {k: v.default for k, v in inspect.signature(type(self).__init__).parameters.items()}
+        params = inspect.signature(type(self).__init__).parameters
+        defaults = {k: v.default for k, v in params.items()}
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k)]
         return f"IRWE({', '.join(changed)})"
 

@@ -42,7 +42,7 @@ def _has_edge(indptr, indices, u, v):
 
 @njit(cache=True, inline="always")
 def _propose(indptr, indices, cumw, weighted, cur, x):
-    """The first-order neighbour of ``cur`` picked by the 64-bit draw ``x`` (row must be non-empty)."""
+    """The first-order neighbour of ``cur`` picked by the 64-bit draw ``x`` (non-empty row)."""
     start = indptr[cur]
     deg = indptr[cur + 1] - start
     if not weighted:
@@ -267,8 +267,8 @@ def anonymous_codes(walks, lengths, steps, D, allow_repeats, n_buckets):
 @njit(cache=True, parallel=True)
 def walk_statistics(indptr, indices, cumw, weighted, second_order, inv_p, inv_q, max_alpha,
                     starts, walks_per_node, max_steps, seed, steps_list, offsets, buckets, D,
-                    allow_repeats, hist, returns, first_returns, degree_bins, n_degree_bins, degree_hist,
-                    node_keys):
+                    allow_repeats, hist, returns, first_returns, degree_bins, n_degree_bins,
+                    degree_hist, node_keys):
     """Fused pass: per start node, anonymous-walk counts for several lengths and return counts.
 
     The walks are exactly those of :func:`sample_walks` with ``max_steps + 1`` columns (same ids,
@@ -276,8 +276,8 @@ def walk_statistics(indptr, indices, cumw, weighted, second_order, inv_p, inv_q,
     ``steps_list[k]``, the code of the walk prefix (dense rank if ``buckets[k] == 0``, else a
     hashed bucket) is counted in ``hist[i, offsets[k] + code]``. ``returns[i, t-1]`` counts walks
     at the start node after ``t`` steps, ``first_returns[i, t-1]`` those back for the first time.
-    ``degree_hist[i, t * n_degree_bins + degree_bins[v]]`` counts walks at a node ``v`` after ``t`` steps,
-    for ``t <= degree_hist.shape[1] // n_degree_bins - 1``.
+    ``degree_hist[i, t * n_degree_bins + degree_bins[v]]`` counts walks at a node ``v`` after
+    ``t`` steps, for ``t <= degree_hist.shape[1] // n_degree_bins - 1``.
 
     If ``node_keys`` is non-empty, the ``r``-th walk from start ``i`` draws from
     ``stream_key(stream_key(seed, node_keys[i]), r)`` instead: a node's statistics then depend
