@@ -281,7 +281,7 @@ def mode_tuned(args, ds):
     fixed = tuned["fixed"]
     rows = []
     ge.fastrp(ds.graph, dim=8)
-    for dim in (tuned["dim"], 512) if args.dim == 128 else (args.dim,):
+    for dim in args.dims:
         per_ratio = {r: [] for r in ratios}
         emb_s = []
         for r, params in enumerate(tuned["nested_test"]["chosen"]):
@@ -326,6 +326,7 @@ def main(argv=None):
     p.add_argument("--budget", type=int, default=40)
     p.add_argument("--ratio", type=float, default=0.9, help="tune: training ratio")
     p.add_argument("--repeats", type=int, default=None, help="tune/paper: repeats")
+    p.add_argument("--dims", type=int, nargs="+", default=[128, 512], help="tuned: dims")
     p.add_argument("--ratios", type=float, nargs="+", default=[0.1, 0.3, 0.5, 0.7, 0.9],
                    help="paper: training ratios")
     args = p.parse_args(argv)
