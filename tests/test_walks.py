@@ -8,6 +8,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import graphembed as ge
 from graphembed.walks import (
@@ -454,3 +456,33 @@ def test_ppmi_reference():
         np.testing.assert_allclose(M, ref, rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match="negative must be > 0"):
         ppmi(sp.csr_array(D), negative=0)
+
+
+# ---------------------------------------------------------------- invariants (hypothesis)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    edges=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=1, max_size=40),
+    directed=st.booleans(),
+    pq=st.sampled_from([(1.0, 1.0), (0.5, 2.0), (3.0, 0.3)]),
+    seed=st.integers(0, 2**64 - 1),
+)
+def test_walks_follow_edges_property(edges, directed, pq, seed):
+    src, dst = np.array(edges).T
+    g = ge.as_csr((src, dst), directed=directed, num_nodes=12)
+    if g.nnz == 0:
+        with pytest.raises(ValueError, match="no edges"):
+            ge.random_walks(g)
+        return
+    W, L = ge.random_walks(g, walk_length=7, walks_per_node=2, p=pq[0], q=pq[1],
+                           random_state=seed, return_lengths=True)
+    assert follows_edges(g, W)
+    deg = np.diff(g.indptr)
+    for w, length in zip(W, L):
+        # a walk stops exactly when it reaches a node without out-edges
+        assert length == 8 or deg[w[length - 1]] == 0
+        assert np.all(deg[w[:length - 1]] > 0)
+    again = ge.random_walks(g, walk_length=7, walks_per_node=2, p=pq[0], q=pq[1],
+                            random_state=seed, num_threads=1)
+    assert np.array_equal(W, again)
