@@ -312,7 +312,8 @@ def mode_tuned(args, ds):
         lines.append(f"| {x['dim']} | {x['ratio']} | {x['micro_mean']:.3f} ± {x['micro_std']:.3f} | "
                      f"{x['macro_mean']:.3f} ± {x['macro_std']:.3f} | "
                      + (f"{ref[0]:.3f} / {ref[1]:.3f}" if ref else "-") + " |")
-    write("tuned", {"mode": "tuned", "from": "evaluation_tune.json", "rows": rows,
+    name = "tuned" if args.dims == [128] else "tuned_" + "_".join(map(str, args.dims))
+    write(name, {"mode": "tuned", "from": "evaluation_tune.json", "rows": rows,
                     "peak_mb": peak_mb(), **facts()}, lines)
 
 
