@@ -1,0 +1,151 @@
+"""Choose the IRWE position defaults on validation splits: the test part is never read.
+
+    python bench/walks_validation.py [--datasets blogcatalog,cora] [--windows 1,2,3,5,10]
+                                     [--walks 10,20] [--repeats 3] [--threads N]
+
+For every (window, walks_per_node) of the grid, the ``irwe_position`` embedding (dim 128, walk
+length 80, seed 0) is computed on the whole graph (no labels involved) and scored by
+``graphembed.evaluation.node_classification`` in validation mode: repeat r shuffles the labelled
+nodes with seed r exactly as the test protocol does, keeps the training part of the 50 % split,
+and fits on 80 % of it and scores the other 20 % (one-vs-rest liblinear logistic regression,
+C = 1, L2-normalised vectors, the same splits for every configuration). The winner is the
+configuration with the best mean validation Micro-F1 on BlogCatalog; Cora is the second check.
+
+Results are written after every configuration (bench/results/walks_validation.json and .md), so
+an interrupted run keeps what it measured; runs for different data sets merge into one file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+OUT_JSON = HERE / "results" / "walks_validation.json"
+OUT_MD = HERE / "results" / "walks_validation.md"
+PROTOCOL = {"train_ratio": 0.5, "validation_fraction": 0.2, "C": 1.0, "normalize": "l2",
+            "metric for the choice": "micro_f1", "method": "irwe_position", "dim": 128,
+            "walk_length": 80, "random_state": 0}
+
+
+def _ints(text):
+    return [int(x) for x in text.split(",") if x]
+
+
+def _grid(windows, walks):
+    """Cheaper configurations first, so that an interrupted run has the informative ones."""
+    return sorted(((w, k) for w in windows for k in walks), key=lambda c: (c[0] * c[1], c))
+
+
+def _save(dataset, entry):
+    """Merge ``entry`` (one data set's results) into the JSON file and rewrite the table."""
+    OUT_JSON.parent.mkdir(exist_ok=True)
+    with open(OUT_JSON.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(OUT_JSON.read_text()) if OUT_JSON.is_file() else {}
+        data.setdefault("datasets", {})[dataset] = entry
+        data.update({k: v for k, v in entry["header"].items()})
+        tmp = OUT_JSON.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, OUT_JSON)
+        OUT_MD.write_text(_markdown(data))
+    OUT_JSON.with_suffix(".lock").unlink(missing_ok=True)
+
+
+def _markdown(data):
+    lines = ["# IRWE position defaults chosen on validation splits", "",
+             f"{data['protocol_text']}", "",
+             f"{data['threads']} threads; {data['machine']}; versions: "
+             + ", ".join(f"{k} {v}" for k, v in data["versions"].items()) + ".", ""]
+    for name, entry in data["datasets"].items():
+        lines += [f"## {name}", "",
+                  "| window | walks per node | validation Micro-F1 | validation Macro-F1 | "
+                  "embed s | scoring s |", "|---:|---:|---:|---:|---:|---:|"]
+        best = max(entry["trials"], key=lambda t: t["micro_f1"]) if entry["trials"] else None
+        for t in sorted(entry["trials"], key=lambda t: (t["window"], t["walks_per_node"])):
+            mark = "**" if t is best else ""
+            lines.append(f"| {t['window']} | {t['walks_per_node']} | "
+                         f"{mark}{t['micro_f1']:.4f} ± {t['micro_f1_std']:.4f}{mark} | "
+                         f"{t['macro_f1']:.4f} ± {t['macro_f1_std']:.4f} | "
+                         f"{t['embed_seconds']:.0f} | {t['scoring_seconds']:.0f} |")
+        if best is not None:
+            lines += ["", f"Best by validation Micro-F1: window {best['window']}, "
+                          f"{best['walks_per_node']} walks per node "
+                          f"({len(entry['trials'])} of {entry['grid_size']} configurations run).",
+                      ""]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", default="blogcatalog,cora")
+    ap.add_argument("--windows", type=_ints, default=[1, 2, 3, 5, 10])
+    ap.add_argument("--walks", type=_ints, default=[10, 20])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    args = ap.parse_args()
+
+    import numba
+
+    from graphembed.datasets import load
+    from graphembed.evaluation import node_classification
+    from graphembed.methods import embed, versions
+
+    numba.set_num_threads(args.threads)
+    p = PROTOCOL
+    header = {
+        "benchmark": "IRWE position embedding: window x walks per node, validation scores only",
+        "protocol": {**p, "repeats": args.repeats, "seeds": list(range(args.repeats))},
+        "protocol_text": (
+            f"irwe_position, dim {p['dim']}, walk length {p['walk_length']}, seed "
+            f"{p['random_state']}; node classification in validation mode: the training part of "
+            f"the {p['train_ratio']:.0%} split of each of {args.repeats} seeded shuffles is split "
+            f"again, {1 - p['validation_fraction']:.0%} fits and {p['validation_fraction']:.0%} "
+            f"validates (the test part is never read); liblinear one-vs-rest, C = {p['C']}, "
+            f"L2-normalised vectors; mean ± std over the shuffles"),
+        "threads": args.threads, "versions": versions(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared with other jobs",
+    }
+    grid = _grid(args.windows, args.walks)
+    for name in args.datasets.split(","):
+        ds = load(name)
+        entry = {"header": header, "grid_size": len(grid), "trials": []}
+        for window, walks in grid:
+            t0 = time.perf_counter()
+            emb = embed(ds.graph, p["method"], dim=p["dim"], random_state=p["random_state"],
+                        num_threads=args.threads,
+                        params={"window": window, "walks_per_node": walks,
+                                "walk_length": p["walk_length"]})
+            seconds = time.perf_counter() - t0
+            res = node_classification(emb.vectors, ds.labels, train_ratios=[p["train_ratio"]],
+                                      repeats=args.repeats, random_state=0, C=p["C"],
+                                      normalize=p["normalize"], n_jobs=args.threads,
+                                      validation=True,
+                                      validation_fraction=p["validation_fraction"])
+            r = p["train_ratio"]
+            trial = {"window": window, "walks_per_node": walks,
+                     "micro_f1": res.mean(r), "micro_f1_std": res.std(r),
+                     "macro_f1": res.mean(r, "macro_f1"), "macro_f1_std": res.std(r, "macro_f1"),
+                     "micro_f1_values": [float(v) for v in res.scores[(r, "micro_f1")]],
+                     "macro_f1_values": [float(v) for v in res.scores[(r, "macro_f1")]],
+                     "embed_seconds": seconds, "scoring_seconds": res.seconds,
+                     "scoring_params": res.params}
+            entry["trials"].append(trial)
+            _save(name, entry)
+            print(f"{name:>12} window {window:>2} walks {walks:>2}: validation Micro-F1 "
+                  f"{trial['micro_f1']:.4f} ± {trial['micro_f1_std']:.4f}, Macro-F1 "
+                  f"{trial['macro_f1']:.4f} (embed {seconds:.0f} s, scoring {res.seconds:.0f} s)",
+                  flush=True)
+    print()
+    print(OUT_MD.read_text())
+
+
+if __name__ == "__main__":
+    main()
