@@ -743,7 +743,8 @@ def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num
 
     Returns Arrow ``part, node, role, vec`` for every member. The subgraph's rows are the members
     sorted by id, and each keeps its global seeding key, so one partition holding the whole graph
-    reproduces the single-machine embedding exactly. Time and memory: those of the method on the
+    reproduces the single-machine embedding exactly. A subgraph with fewer members than ``dim``
+    gets ``len(members)`` columns padded with zeros. Time and memory: those of the method on the
     subgraph.
     """
     import pyarrow as pa
@@ -767,8 +768,12 @@ def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num
     g = as_csr(tuple(cols), nodes=key_ids, directed=True)
     m = get_method(method)
     kwargs = {k: v for k, v in m.parse_params(params).items() if v is not None}
-    X = np.asarray(m.function()(g, dim=dim, random_state=random_state, num_threads=num_threads,
-                                **kwargs), dtype=np.float32)
+    # a partition smaller than dim is embedded in len(ids) columns, padded with zeros (methods
+    # built on an SVD cannot have more columns than rows)
+    d_eff = max(1, min(dim, len(ids)))
+    X = np.zeros((len(ids), dim), dtype=np.float32)
+    X[:, :d_eff] = m.function()(g, dim=d_eff, random_state=random_state,
+                                num_threads=num_threads, **kwargs)
     part = members.column("part")[0].as_py() if members.num_rows else 0
     return pa.table({
         "part": pa.array(np.full(len(ids), part, np.int32)), "node": ids,

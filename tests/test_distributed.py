@@ -352,3 +352,15 @@ def test_mode_is_checked():
     g = ge.as_csr(nx.path_graph(3))
     with pytest.raises(ValueError, match="mode"):
         D.embed_partitioned(g, np.zeros(3, int), method="orbits", mode="fused")
+
+
+def test_partitions_smaller_than_dim_are_padded():
+    G = nx.disjoint_union(nx.path_graph(3), nx.karate_club_graph())
+    g = ge.as_csr(G)
+    parts = np.array([0] * 3 + [1] * 34)
+    E, _ = D.embed_partitioned(g, parts, method="irwe", dim=8, mode="none", anchors=0,
+                               params={"identity_walks": 20, "walks_per_node": 2})
+    assert np.all(E[:3, 3:] == 0) and np.any(E[:3, :3])
+    alone = embed(g.subgraph(np.arange(3)), "irwe", dim=3, params={"identity_walks": 20,
+                                                                   "walks_per_node": 2}).vectors
+    assert np.array_equal(E[:3, :3], alone)

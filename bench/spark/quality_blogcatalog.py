@@ -33,6 +33,10 @@ def main():
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--ratios", default="0.1,0.5,0.9")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--runs", default="single,aligned-locality,aligned-hash,distne-locality,"
+                    "distne-hash", help="which runs (comma-separated)")
+    ap.add_argument("--append", action="store_true",
+                    help="add the rows to an existing results/quality_blogcatalog.json")
     args = ap.parse_args()
 
     from graphembed import datasets
@@ -66,10 +70,12 @@ def main():
         if args.quick and method == "irwe":
             params = {"identity_walks": "200", "walks_per_node": "5"}
         hops = 2 if method.startswith("orbit") else 1
-        runs = [("single machine", None, None)]
-        runs += [(f"aligned, locality P={P}", parts_loc, "aligned"),
-                 (f"aligned, hash P={P}", parts_hash, "aligned"),
-                 (f"DistNE mode, locality P={P}", parts_loc, "distne")]
+        every = {"single": ("single machine", None, None),
+                 "aligned-locality": (f"aligned, locality cap for P={P}", parts_loc, "aligned"),
+                 "aligned-hash": (f"aligned, hash P={P}", parts_hash, "aligned"),
+                 "distne-locality": (f"DistNE mode, locality cap for P={P}", parts_loc, "distne"),
+                 "distne-hash": (f"DistNE mode, hash P={P}", parts_hash, "distne")}
+        runs = [every[r] for r in args.runs.split(",")]
         for name, parts, mode in runs:
             t0 = time.perf_counter()
             if parts is None:
@@ -85,6 +91,9 @@ def main():
                    "stats": {k: v for k, v in stats.items() if k != "mode"}}
             rows.append(row)
             print(json.dumps(row), flush=True)
+    if args.append:
+        old = json.loads((HERE / "results" / "quality_blogcatalog.json").read_text())
+        rows = old["rows"] + rows
     out = {
         "benchmark": "quality_blogcatalog",
         "dataset": info,
