@@ -247,7 +247,8 @@ def table(rows):
             f"| {r['graph']} | {r['nodes']:,} | {r['edges']:,} | {r['dim']} | "
             f"{r['graphembed_s']:.2f} | "
             + (f"{r['scipy_s']:.2f} | {r['speedup']:.1f}× | "
-               f"{r['graphembed_cpu_s']:.1f} / {r['scipy_cpu_s']:.1f} | " if has else "– | – | – | ")
+               f"{r['graphembed_cpu_s']:.1f} / {r['scipy_cpu_s']:.1f} | "
+               if has else "– | – | – | ")
             + (f"{r['scipy_spmm_s']:.2f} | " if "scipy_spmm_s" in r else "– | ")
             + f"{fmt_bytes(r['graphembed_extra_bytes'])} | {fmt_bytes(r['buffers_bytes'])} | "
             f"{fmt_bytes(r['csr_bytes'])} | {r['load_average_before']:.0f} |"
@@ -259,7 +260,8 @@ def versions():
     import numba
     import scipy
 
-    return {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__,
             "numba": numba.__version__, "graphembed": ge.__version__,
             "machine": platform.machine(), "cpus": os.cpu_count()}
 

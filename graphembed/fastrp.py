@@ -145,7 +145,9 @@ def propagate(indptr, indices, weights, X, *, transition="mean", degrees=None):
         raise ValueError("indptr must be a non-decreasing 1-D array starting at 0")
     nnz = int(indptr[-1])
     if indices.ndim != 1 or len(indices) != nnz:
-        raise ValueError(f"indices must be 1-D with indptr[-1] = {nnz} entries, got {indices.shape}")
+        raise ValueError(
+            f"indices must be 1-D with indptr[-1] = {nnz} entries, got shape {indices.shape}"
+        )
     X = np.ascontiguousarray(X, dtype=np.float32)
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array (rows × dim), got shape {X.shape}")
@@ -887,7 +889,9 @@ def _new_node_csr(edges, node_ids, g):
         src = np.asarray(edges[0])
         dst = np.asarray(edges[1])
         if src.ndim != 1 or dst.shape != src.shape:
-            raise ValueError("edges must be (new_ids, fitted_ids[, weights]) 1-D arrays of one length")
+            raise ValueError(
+                "edges must be (new_ids, fitted_ids[, weights]): 1-D arrays of one length"
+            )
         cols = g.index_of(dst)
         new_ids = np.unique(src) if node_ids is None else np.asarray(node_ids)
         order = np.argsort(new_ids, kind="stable")

@@ -167,7 +167,8 @@ def FastRPFeatureMatrix(f, d_f, seed):
     """The dense ±1/sqrt(d_f) feature projection: random rows with s = 1, keyed by feature."""
     _feature_seed = importlib.import_module("graphembed.fastrp")._feature_seed
 
-    P = random_rows(np.arange(f, dtype=np.uint64), d_f, sparsity=1, random_state=_feature_seed(seed))
+    P = random_rows(np.arange(f, dtype=np.uint64), d_f, sparsity=1,
+                    random_state=_feature_seed(seed))
     assert np.all(np.abs(np.abs(P) - 1 / np.sqrt(d_f)) < 1e-6)
     return P.astype(np.float64)
 
@@ -329,7 +330,8 @@ def test_method_registry_runs_fastrp():
     from graphembed.methods import embed, get_method
 
     emb = embed(nx.karate_club_graph(), "fastrp", dim=16,
-                params={"iteration_weights": "1,2", "normalization_strength": "0", "sparsity": "sqrt",
+                params={"iteration_weights": "1,2", "normalization_strength": "0",
+                        "sparsity": "sqrt",
                         "normalize": "false", "standardize": "true", "transition": "sum",
                         "self_influence": "0.1", "direction": "both"})
     ref = fastrp(nx.karate_club_graph(), dim=16, iteration_weights=(1, 2),

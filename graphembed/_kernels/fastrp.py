@@ -74,7 +74,7 @@ def random_rows(keys, seed, sparsity, out):
 
 @njit(cache=True)
 def row_chunks(indptr, target):
-    """Boundaries of consecutive row ranges holding about ``target`` stored entries (+ rows) each."""
+    """Boundaries of consecutive row ranges of about ``target`` stored entries (+ rows) each."""
     n = indptr.shape[0] - 1
     total = indptr[n] + n
     count = max(np.int64(1), min(np.int64(n), (total + target - 1) // target))
