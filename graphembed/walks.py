@@ -835,9 +835,11 @@ def irwe(adjacency, *, dim=128, identity_dim=None, position_dim=None, steps=(2, 
     degree_steps : int, default 2
         Include the log-degree profile of the nodes reached after 0..degree_steps steps.
     walk_length, walks_per_node, window : int, default 80, 20, 2
-        Walks for the position statistics. DeepWalk's window of 10 gives a noisier PPMI from
-        sampled walks: on BlogCatalog, window 2 with 20 walks per node classified best among
-        windows 1, 2, 3 and 10 (README, walks section).
+        Walks for the position statistics. Chosen on validation splits only (the training
+        part of each shuffle split again; test parts never read) among windows 1, 2, 3, 5, 10
+        and 10 or 20 walks per node, on BlogCatalog, with Cora as a second check
+        (``bench/walks_validation.py``; README, walks section). DeepWalk's window of 10 gives a
+        noisier PPMI from sampled walks on BlogCatalog; Cora prefers wider windows.
     negative : float, default 1.0
         PMI shift ``log(negative)`` (skip-gram's number of negative samples).
     p, q : float
