@@ -744,7 +744,7 @@ def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num
     Returns Arrow ``part, node, role, vec`` for every member. The subgraph's rows are the members
     sorted by id, and each keeps its global seeding key, so one partition holding the whole graph
     reproduces the single-machine embedding exactly. A subgraph with fewer members than ``dim``
-    gets ``len(members)`` columns padded with zeros. Time and memory: those of the method on the
+    gets ``len(members)`` columns padded with zeros; one without edges gets zero vectors. Time and memory: those of the method on the
     subgraph.
     """
     import pyarrow as pa
@@ -772,8 +772,9 @@ def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num
     # built on an SVD cannot have more columns than rows)
     d_eff = max(1, min(dim, len(ids)))
     X = np.zeros((len(ids), dim), dtype=np.float32)
-    X[:, :d_eff] = m.function()(g, dim=d_eff, random_state=random_state,
-                                num_threads=num_threads, **kwargs)
+    if g.nnz:  # a subgraph without edges (a lone node) keeps zero vectors
+        X[:, :d_eff] = m.function()(g, dim=d_eff, random_state=random_state,
+                                    num_threads=num_threads, **kwargs)
     part = members.column("part")[0].as_py() if members.num_rows else 0
     return pa.table({
         "part": pa.array(np.full(len(ids), part, np.int32)), "node": ids,

@@ -364,3 +364,10 @@ def test_partitions_smaller_than_dim_are_padded():
     alone = embed(g.subgraph(np.arange(3)), "irwe", dim=3, params={"identity_walks": 20,
                                                                    "walks_per_node": 2}).vectors
     assert np.array_equal(E[:3, :3], alone)
+
+
+def test_a_partition_without_edges_gets_zero_vectors():
+    g = ge.as_csr((np.array([0, 1]), np.array([1, 2])), nodes=[0, 1, 2, 3])  # node 3 alone
+    E, _ = D.embed_partitioned(g, np.array([0, 0, 0, 1]), method="irwe", dim=4, mode="none",
+                               anchors=0, params={"identity_walks": 10, "walks_per_node": 2})
+    assert np.all(E[3] == 0) and np.any(E[:3])
