@@ -147,7 +147,8 @@ def main():
             f"the {p['train_ratio']:.0%} split of each seeded shuffle (seeds 0, 1, ...; their "
             f"number is given per table) is split again, {1 - p['validation_fraction']:.0%} "
             f"fits and {p['validation_fraction']:.0%} validates (the test part is never read); "
-            f"liblinear one-vs-rest, C = {p['C']}, L2-normalised vectors; mean ± std over the shuffles"),
+            f"liblinear one-vs-rest, C = {p['C']}, L2-normalised vectors; mean ± std over the "
+            "shuffles"),
         "threads": args.threads, "versions": versions(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared with other jobs",
     }
