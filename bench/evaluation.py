@@ -6,6 +6,7 @@
     python bench/evaluation.py validation  # choosing defaults on validation splits only
     python bench/evaluation.py tune        # autotuned FastRP, nested (validation-chosen) test scores
     python bench/evaluation.py tuned --ratios 0.9   # the tuned winners at dims 128 and 512
+    python bench/evaluation.py parallel    # classifier threads 1 vs 2 (medians of 3)
     add --quick for a short run (fewer ratios/repeats/candidates)
 
 Every mode prints a table and writes bench/results/evaluation_<mode>.json (+ .md; node
@@ -317,9 +318,35 @@ def mode_tuned(args, ds):
                     "peak_mb": peak_mb(), **facts()}, lines)
 
 
+def mode_parallel(args, ds):
+    """Classifier threads 1 vs 2 on a slice (ratio 0.5 × 2 shuffles), alternated, medians."""
+    X, t_emb = embed_fastrp(ds.graph, dim=args.dim)
+    times = {1: [], 2: []}
+    scores = {}
+    for _ in range(3):
+        for jobs in (1, 2):
+            r, t = timed(node_classification, X, ds.labels, train_ratios=[0.5], repeats=2,
+                         C=args.C, n_jobs=jobs)
+            times[jobs].append(t)
+            scores.setdefault(jobs, r.scores)
+    if scores[1] != scores[2]:
+        raise SystemExit("n_jobs changed the scores: determinism bug")
+    med = {j: float(np.median(v)) for j, v in times.items()}
+    lines = [f"# Classifier threads on BlogCatalog (dim {args.dim}, ratio 0.5 × 2 shuffles, "
+             "78 liblinear fits)", "", "Machine: 2 cores shared with other jobs.", "",
+             "| n_jobs | median s | runs |", "|---:|---:|---|"]
+    for j in (1, 2):
+        lines.append(f"| {j} | {med[j]:.2f} | {', '.join(f'{t:.2f}' for t in times[j])} |")
+    lines += ["", f"Speed-up: {med[1] / med[2]:.2f}× (identical scores); embedding {t_emb:.2f} s."]
+    write("parallel", {"mode": "parallel", "dim": args.dim, "seconds": times, "median": med,
+                       "speedup": med[1] / med[2], "embed_seconds": t_emb, "peak_mb": peak_mb(),
+                       **facts()}, lines)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("mode", choices=["paper", "defaults", "linkpred", "validation", "tune", "tuned"])
+    p.add_argument("mode", choices=["paper", "defaults", "linkpred", "validation", "tune", "tuned",
+                                      "parallel"])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--C", type=float, default=1.0)
