@@ -22,12 +22,12 @@ For a graph with adjacency ``S`` (weights > 0), weighted degrees ``deg = S·1``:
 
 from __future__ import annotations
 
-import inspect
 import numbers
 
 import numpy as np
 import scipy.sparse as sp
 
+from ._estimator import ParamsMixin
 from ._kernels import fastrp as _k
 from ._validation import check_choice, check_float, check_int, check_seed, check_threads, threads
 from .graph import CSRGraph, as_csr
@@ -376,7 +376,7 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
 # the estimator
 
 
-class FastRP:
+class FastRP(ParamsMixin):
     """FastRP as a scikit-learn style estimator (see :func:`fastrp` for every parameter).
 
     ``fit(adjacency)`` embeds the graph; the result is ``embedding_`` (rows in ``node_ids_``
@@ -448,36 +448,6 @@ class FastRP:
         self.inductive = inductive
         self.random_state = random_state
         self.num_threads = num_threads
-
-    # -- scikit-learn parameter protocol (implemented here so sklearn is not imported) --
-
-    @classmethod
-    def _get_param_names(cls):
-        sig = inspect.signature(cls.__init__)
-        return sorted(p for p in sig.parameters if p != "self")
-
-    def get_params(self, deep=True):
-        """The constructor parameters as a dict (``deep`` is accepted for compatibility)."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
-    def set_params(self, **params):
-        """Set constructor parameters; unknown names raise ValueError. Returns self."""
-        valid = self._get_param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(
-                    f"invalid parameter {key!r} for FastRP; valid parameters are: "
-                    f"{', '.join(valid)}"
-                )
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self):
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
-                    .parameters.values() if p.name != "self"}
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
-                   if not _same(v, defaults.get(k))]
-        return f"FastRP({', '.join(changed)})"
 
     # -- fitting --
 
@@ -935,10 +905,3 @@ def _new_node_csr(edges, node_ids, g):
     np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
     weights = None if np.all(w == 1.0) else w.astype(np.float32)
     return indptr, cols.astype(g.indices.dtype), weights, new_ids
-
-
-def _same(a, b):
-    try:
-        return bool(a == b) if not isinstance(a, (tuple, list)) else tuple(a) == tuple(b)
-    except (TypeError, ValueError):
-        return False

@@ -33,7 +33,6 @@ its random numbers come from ``(random_state, w)``.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections import namedtuple
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ._estimator import ParamsMixin
 from ._kernels import walks as _k
 from ._kernels.rng import mix64
 from ._validation import check_float, check_int, check_seed, threads
@@ -596,7 +596,7 @@ def _svd(M, dim, seed):
     return U, S, Vt
 
 
-class IRWE:
+class IRWE(ParamsMixin):
     """IRWE-style identity + position embedding estimator (see :func:`irwe` for the parameters).
 
     ``fit(G)`` computes the embeddings of G's nodes and keeps the fitted transforms; then
@@ -633,33 +633,6 @@ class IRWE:
         self.q = q
         self.random_state = random_state
         self.num_threads = num_threads
-
-    # -- the estimator contract, by hand -------------------------------------------------------
-    @classmethod
-    def _param_names(cls):
-        sig = inspect.signature(cls.__init__)
-        return [k for k in sig.parameters if k != "self"]
-
-    def get_params(self, deep=True):
-        """Parameters of this estimator, as a dict."""
-        return {k: getattr(self, k) for k in self._param_names()}
-
-    def set_params(self, **params):
-        """Set parameters by name; returns self. Unknown names raise ValueError."""
-        names = self._param_names()
-        for k, v in params.items():
-            if k not in names:
-                raise ValueError(
-                    f"invalid parameter {k!r} for IRWE; valid parameters are: {', '.join(names)}"
-                )
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self):
-        params = inspect.signature(type(self).__init__).parameters
-        defaults = {k: v.default for k, v in params.items()}
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k)]
-        return f"IRWE({', '.join(changed)})"
 
     # -- fitting -----------------------------------------------------------------------------
     def _dims(self, n):
