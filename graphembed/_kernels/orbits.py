@@ -236,6 +236,35 @@ def _path3(u, v, indptr, indices, w, dv):
     return total - (dv - 1)
 
 
+@njit(cache=True)
+def _row_scratch(n):
+    """One thread's O(n) scratch for the row pass: marks (nb, mx), the per-partner sums
+    (w, e, stu, stv, sd) and the lists of touched nodes and partners."""
+    return (np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.zeros(n, np.int64),
+            np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64),
+            np.zeros(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64))
+
+
+@njit(cache=True)
+def _clear_row(touched, k, w, e, stu, stv, sd):
+    """Reset the per-partner sums of the ``k`` nodes a row touched (O(k), not O(n))."""
+    for i in range(k):
+        v = touched[i]
+        w[v] = 0
+        e[v] = 0
+        stu[v] = 0
+        stv[v] = 0
+        sd[v] = 0
+
+
+@njit(cache=True)
+def _edge_values(u, v, s, indptr, indices, tri, deg, tnode, d1, w, e, stu, stv, sd):
+    """The 19 h = 1 key values of the edge u ~ v stored at CSR slot ``s``."""
+    p3 = _path3(u, v, indptr, indices, w, deg[v])
+    return _edge_keys(deg[u], deg[v], tri[s], e[v], stu[v], stv[v], sd[v], tnode[u], tnode[v],
+                      d1[u], d1[v], p3)
+
+
 @njit(cache=True, parallel=True)
 def orbit_rows(indptr, indices, tri, deg, tnode, d1, bounds, h1_out, h2_out, h2_indptr, h2_idx):
     """The h = 1 and h = 2 orbit adjacencies of every row, written in place.
@@ -255,15 +284,7 @@ def orbit_rows(indptr, indices, tri, deg, tnode, d1, bounds, h1_out, h2_out, h2_
     any1 = want1.any()
     do_h2 = h2_idx.size > 0
     for c in prange(bounds.size - 1):
-        nb = np.full(n, -1, np.int64)
-        mx = np.full(n, -1, np.int64)
-        w = np.zeros(n, np.int64)
-        e = np.zeros(n, np.int64)
-        stu = np.zeros(n, np.int64)
-        stv = np.zeros(n, np.int64)
-        sd = np.zeros(n, np.int64)
-        touched = np.empty(n, np.int64)
-        partners = np.empty(n, np.int64)
+        nb, mx, w, e, stu, stv, sd, touched, partners = _row_scratch(n)
         for u in range(bounds[c], bounds[c + 1]):
             for s in range(indptr[u], indptr[u + 1]):
                 nb[indices[s]] = u
@@ -273,9 +294,8 @@ def orbit_rows(indptr, indices, tri, deg, tnode, d1, bounds, h1_out, h2_out, h2_
             if any1:
                 for s in range(indptr[u], indptr[u + 1]):
                     v = indices[s]
-                    p3 = _path3(u, v, indptr, indices, w, deg[v])
-                    vals = _edge_keys(du, deg[v], tri[s], e[v], stu[v], stv[v], sd[v], tnode[u],
-                                      tnode[v], d1[u], d1[v], p3)
+                    vals = _edge_values(u, v, s, indptr, indices, tri, deg, tnode, d1, w, e, stu,
+                                        stv, sd)
                     for key in range(19):
                         if want1[key]:
                             h1_out[key][s] = vals[key]
@@ -288,13 +308,7 @@ def orbit_rows(indptr, indices, tri, deg, tnode, d1, bounds, h1_out, h2_out, h2_
                         if want2[key]:
                             h2_out[key][pos] = vals2[key]
                     pos += 1
-            for i in range(k):
-                v = touched[i]
-                w[v] = 0
-                e[v] = 0
-                stu[v] = 0
-                stv[v] = 0
-                sd[v] = 0
+            _clear_row(touched, k, w, e, stu, stv, sd)
 
 
 @njit(cache=True, parallel=True)
@@ -303,15 +317,7 @@ def orbit_count_rows(indptr, indices, tri, deg, tnode, d1, bounds):
     n = indptr.size - 1
     gdv = np.zeros((n, 15), np.int64)
     for c in prange(bounds.size - 1):
-        nb = np.full(n, -1, np.int64)
-        mx = np.full(n, -1, np.int64)
-        w = np.zeros(n, np.int64)
-        e = np.zeros(n, np.int64)
-        stu = np.zeros(n, np.int64)
-        stv = np.zeros(n, np.int64)
-        sd = np.zeros(n, np.int64)
-        touched = np.empty(n, np.int64)
-        partners = np.empty(n, np.int64)
+        nb, mx, w, e, stu, stv, sd, touched, partners = _row_scratch(n)
         sums = np.zeros(19, np.int64)
         for u in range(bounds[c], bounds[c + 1]):
             for s in range(indptr[u], indptr[u + 1]):
@@ -319,23 +325,15 @@ def orbit_count_rows(indptr, indices, tri, deg, tnode, d1, bounds):
             k = _accumulate_row(u, indptr, indices, tri, deg, True, nb, mx, w, e, stu, stv, sd,
                                 touched, partners)
             sums[:] = 0
-            du = deg[u]
             for s in range(indptr[u], indptr[u + 1]):
                 v = indices[s]
-                p3 = _path3(u, v, indptr, indices, w, deg[v])
-                vals = _edge_keys(du, deg[v], tri[s], e[v], stu[v], stv[v], sd[v], tnode[u],
-                                  tnode[v], d1[u], d1[v], p3)
+                vals = _edge_values(u, v, s, indptr, indices, tri, deg, tnode, d1, w, e, stu, stv,
+                                    sd)
                 for key in range(19):
                     sums[key] += vals[key]
             for i in range(15):
                 gdv[u, i] = sums[GDV_FROM[i]] // GDV_DIV[i]
-            for i in range(k):
-                v = touched[i]
-                w[v] = 0
-                e[v] = 0
-                stu[v] = 0
-                stv[v] = 0
-                sd[v] = 0
+            _clear_row(touched, k, w, e, stu, stv, sd)
     return gdv
 
 
