@@ -12,6 +12,7 @@ all computing goes through the library.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 
 __all__ = ["main"]
@@ -315,11 +316,9 @@ def _cmd_linkpred(args):
     print(f"link prediction: {split.summary()}; results in {folder}")
     results = []
     for k, name in enumerate(names or [None]):
-        fn = None
-        if name is not None:
-            def fn(g, name=name):
-                return embed(g, name, dim=args.dim, random_state=args.seed,
-                             num_threads=args.threads, params=per[name])
+        fn = None if name is None else functools.partial(
+            embed, method=name, dim=args.dim, random_state=args.seed,
+            num_threads=args.threads, params=per[name])
         res = link_prediction(graph, fn, split=split, scorer=scorers,
                               heuristics=(k == 0 and not args.no_heuristics),
                               C=args.C, method=name or "heuristic")

@@ -458,7 +458,10 @@ def fastrp_settings(params=None, *, dim=128, random_state=0, num_nodes=None, dir
     given = {k: v for k, v in get_method("fastrp").parse_params(params).items() if v is not None}
     unsupported = {"features", "feature_ratio", "projection"} & set(given)
     if unsupported:
-        raise ValueError(f"distributed FastRP does not take {sorted(unsupported)}")
+        raise ValueError(
+            f"distributed FastRP does not take {sorted(unsupported)}; drop them (node features "
+            "and user projections are single-machine options of graphembed.fastrp)"
+        )
     direction = given.pop("direction", "out")
     if directed and direction != "out":
         raise ValueError(

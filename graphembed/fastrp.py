@@ -851,7 +851,10 @@ def _new_node_csr(edges, node_ids, g):
             raise ValueError("node_ids (the ids of the new nodes, one per row) is required")
         new_ids = np.asarray(node_ids)
         if len(new_ids) != M.shape[0]:
-            raise ValueError(f"node_ids has {len(new_ids)} ids for {M.shape[0]} rows of edges")
+            raise ValueError(
+                f"node_ids has {len(new_ids)} ids for {M.shape[0]} rows of edges; pass one id per "
+                "row of the new nodes' edge matrix"
+            )
         M.sum_duplicates()
         M.sort_indices()
         data = np.asarray(M.data, dtype=np.float64)

@@ -729,7 +729,9 @@ def _from_scipy(m, directed, nodes, self_loops, duplicates):
     if nodes is not None:
         node_ids = _as_ids(nodes, "nodes")
         if len(node_ids) != n:
-            raise ValueError(f"nodes has {len(node_ids)} ids but the matrix has {n} rows")
+            raise ValueError(
+                f"nodes has {len(node_ids)} ids but the matrix has {n} rows; pass one id per row"
+            )
         _check_unique(node_ids, "nodes")
     else:
         node_ids = np.arange(n, dtype=np.int64)
@@ -746,8 +748,6 @@ def _from_scipy(m, directed, nodes, self_loops, duplicates):
 
 
 def _from_networkx(G, directed, nodes, weight, self_loops, duplicates):
-    import networkx as nx
-
     if directed is None:
         directed = G.is_directed()
     if nodes is None:

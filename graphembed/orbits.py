@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from ._kernels import orbits as _k
 from ._validation import check_choice, check_int, check_seed, threads
-from .graph import CSRGraph, as_csr
+from .graph import as_csr
 
 __all__ = ["KEYS", "MULTIPLICITY", "OrbitAdjacency", "orbit_adjacency", "orbit_counts",
            "orbit_embedding"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_float, check_int, check_seed
+from .._validation import check_float, check_int
 from ..graph import CSRGraph, as_csr
 from .splits import EdgeSplit, edge_split
 

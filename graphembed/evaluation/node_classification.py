@@ -340,7 +340,10 @@ def node_classification(
     if node_ids is not None:
         node_ids = np.asarray(node_ids)
         if len(node_ids) != n:
-            raise ValueError(f"node_ids has {len(node_ids)} entries but the embedding has {n} rows")
+            raise ValueError(
+                f"node_ids has {len(node_ids)} entries but the embedding has {n} rows; pass one id "
+                "per embedding row, in row order"
+            )
     else:
         node_ids = emb_ids
     Y, label_names = as_label_matrix(labels, n, node_ids)

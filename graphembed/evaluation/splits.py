@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_float, check_seed
+from .._validation import check_seed
 from ..graph import CSRGraph, as_csr
 
 __all__ = ["node_split", "validation_split", "check_ratio", "edge_split", "EdgeSplit",
