@@ -157,7 +157,9 @@ def _start_ids(items, graph):
 
 
 def _cmd_datasets(args):
-    from .datasets import available, load
+    import json
+
+    from .datasets import available, data_dir, load
 
     names = available()
     if not names:
@@ -165,9 +167,15 @@ def _cmd_datasets(args):
         return
     print(f"{'name':<16}{'nodes':>9}{'edges':>10}{'labels':>8}  kind")
     for name in names:
-        ds = load(name)
-        kind = "multi-label" if ds.multilabel else "single-label"
-        print(f"{name:<16}{ds.graph.n:>9}{ds.graph.num_edges:>10}{ds.labels.shape[1]:>8}  {kind}")
+        stats_file = data_dir() / name / "stats.json"
+        if stats_file.is_file():  # the counts are recorded beside the data (checked by the tests)
+            st = json.loads(stats_file.read_text())
+            n, m, labels, multi = st["nodes"], st["edges_undirected"], st["labels"], st["multi_label"]
+        else:
+            ds = load(name)
+            n, m, labels, multi = ds.graph.n, ds.graph.num_edges, ds.labels.shape[1], ds.multilabel
+        kind = "multi-label" if multi else "single-label"
+        print(f"{name:<16}{n:>9}{m:>10}{labels:>8}  {kind}")
 
 
 # ------------------------------------------------------------------ evaluation subcommands
