@@ -16,10 +16,14 @@ and weighted sum, numpy column standardisation — starting from the same ``L·R
 generation is not charged to the baseline). "scipy SpMM" is the 4 products alone.
 
 Peak memory: the resident set size (``/proc/self/statm``) sampled every millisecond by a
-background thread while the call runs, minus the resident size just before the call: the extra
+background thread during one extra, untimed run, minus the resident size just before the call: the extra
 memory the call needs on top of the graph. (tracemalloc cannot see numba's allocations, and
 ``ru_maxrss`` only knows the peak of the whole process, which graph generation dominates.) It is
 compared with the budget "three n × dim float32 buffers", plus the CSR itself for the total.
+
+"Row fetches alone": the same 4 steps reduced to reading the neighbours' rows (3 float32 steps
+and the int8 first step, prefetched, hub-sorted like the library, nothing written) — a floor
+set by this machine's memory system, which no kernel that reads the rows can beat.
 
 Results go to bench/results/fastrp.json (and a markdown table, bench/results/fastrp.md).
 """
@@ -151,19 +155,24 @@ class PeakRSS:
 
 
 def timed(fn, repeat):
-    """(median wall s, wall times, median CPU s of the process, max extra RSS bytes)."""
-    times, cpu, extras, out = [], [], [], None
+    """(median wall s, wall times, median CPU s of the process, extra RSS bytes).
+
+    The timed runs have no sampler thread beside them (on 2 cores it would take time from a
+    2-thread kernel, not from single-threaded scipy); the memory comes from one more run
+    under :class:`PeakRSS`.
+    """
+    times, cpu = [], []
     for _ in range(repeat):
-        out = None
-        with PeakRSS() as m:
-            t0 = time.perf_counter()
-            c0 = time.process_time()
-            out = fn()
-            cpu.append(time.process_time() - c0)
-            times.append(time.perf_counter() - t0)
-        extras.append(m.extra)
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        out = fn()
+        cpu.append(time.process_time() - c0)
+        times.append(time.perf_counter() - t0)
         del out
-    return float(np.median(times)), times, float(np.median(cpu)), int(max(extras))
+    with PeakRSS() as m:
+        out = fn()
+    del out
+    return float(np.median(times)), times, float(np.median(cpu)), int(m.extra)
 
 
 # ------------------------------------------------------------------------------- the two sides
@@ -196,6 +205,62 @@ def scipy_spmm(A, N0, k=4):
     return N
 
 
+def _gather_kernel():
+    """A numba kernel that only reads: row u sums its neighbours' rows (prefetched like the
+    library's kernel) and keeps one number. No normalisation, no E, no output rows: the time of
+    one propagation step's random row fetches alone — a floor for any kernel on this machine."""
+    from numba import njit, prange
+
+    from graphembed._kernels.fastrp import PREFETCH_DISTANCE, prefetch_row
+
+    @njit(parallel=True, nogil=True, cache=False)
+    def gather(indptr, indices, X, chunks, out):
+        dim = X.shape[1]
+        nnz = indices.shape[0]
+        for c in prange(chunks.shape[0] - 1):
+            acc = np.zeros(dim, dtype=X.dtype)
+            for u in range(chunks[c], chunks[c + 1]):
+                for p in range(indptr[u], indptr[u + 1]):
+                    q = p + PREFETCH_DISTANCE
+                    if q < nnz:
+                        for j in range(0, dim, 16):
+                            prefetch_row(X, indices[q], j)
+                    v = indices[p]
+                    for j in range(dim):
+                        acc[j] += X[v, j]
+            out[c] = acc.sum()
+
+    return gather
+
+
+def gather_floor(g, dim, repeat):
+    """Median time of 3 float32 gathers + 1 int8 gather (the 4 steps' row fetches), hub-sorted
+    like the library when it relabels."""
+    import importlib
+
+    fr = importlib.import_module("graphembed.fastrp")
+    from graphembed._kernels.fastrp import row_chunks
+
+    indptr, indices = g.indptr, g.indices
+    order = fr.locality_order(indptr)
+    if order is not None:
+        indptr, indices, _ = fr._relabel(indptr, indices, None, order)
+    chunks = row_chunks(indptr, fr._CHUNK_TARGET)
+    gather = _gather_kernel()
+    out = np.zeros(len(chunks), dtype=np.float64)
+    Xf = np.ones((g.n, dim), dtype=np.float32)
+    Xi = np.ones((g.n, dim), dtype=np.int8)
+    gather(indptr, indices, Xf, chunks, out), gather(indptr, indices, Xi, chunks, out)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(3):
+            gather(indptr, indices, Xf, chunks, out)
+        gather(indptr, indices, Xi, chunks, out)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
 def graph_bytes(g):
     return g.indptr.nbytes + g.indices.nbytes + (0 if g.weights is None else g.weights.nbytes)
 
@@ -211,6 +276,7 @@ def run_case(name, g, dim, repeat, threads, baseline_repeat=None):
     row.update(graphembed_s=med, graphembed_runs_s=times, graphembed_cpu_s=cpu,
                graphembed_extra_bytes=extra)
     row.update(buffers_bytes=3 * n * dim * 4, csr_bytes=graph_bytes(g))
+    row["gather_floor_s"] = gather_floor(g, dim, repeat)
     if baseline_repeat:
         deg = g.degrees()
         inv = np.zeros(n, dtype=np.float64)
@@ -238,9 +304,9 @@ def fmt_bytes(b):
 
 def table(rows):
     head = ("| graph | nodes | edges | dim | graphembed wall (s) | scipy wall (s) | speed-up | "
-            "CPU s: graphembed / scipy | scipy SpMM only (s) | extra memory | 3 n×dim buffers "
-            "| CSR | load avg |")
-    lines = [head, "|" + "---|" * 13]
+            "CPU s: graphembed / scipy | scipy SpMM only (s) | row fetches alone (s) | "
+            "extra memory | 3 n×dim buffers | CSR | load avg |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         has = "scipy_s" in r
         lines.append(
@@ -250,6 +316,7 @@ def table(rows):
                f"{r['graphembed_cpu_s']:.1f} / {r['scipy_cpu_s']:.1f} | "
                if has else "– | – | – | ")
             + (f"{r['scipy_spmm_s']:.2f} | " if "scipy_spmm_s" in r else "– | ")
+            + (f"{r['gather_floor_s']:.2f} | " if "gather_floor_s" in r else "– | ")
             + f"{fmt_bytes(r['graphembed_extra_bytes'])} | {fmt_bytes(r['buffers_bytes'])} | "
             f"{fmt_bytes(r['csr_bytes'])} | {r['load_average_before']:.0f} |"
         )

@@ -343,13 +343,36 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
         chunks = _k.row_chunks(indptr, _CHUNK_TARGET)
 
         # N_0 = L·R, then E = α_0·norm(N_0), then N_i = A·N_{i-1}, E += α_i·norm(N_i)
-        P = _initial_vectors(keys, dim, s, seed, feats, d_f, proj)
-        E = np.zeros((n, dim), dtype=np.float32)
-        _k.scale_rows_and_add(P, L, E, order, alpha0, normalize, chunks)
-        kept = [_unpermute(P, order)] if keep_iterations else []  # N_0..N_{k-1}
+        E = np.empty((n, dim), dtype=np.float32)
+        _k.zero_rows(E, chunks)  # touched in parallel: faster than faulting pages in later
+        first = 0
+        if proj is None and d_f == 0 and alpha0 == 0.0 and not keep_iterations:
+            # N_0 is never needed itself: step 1 reads it as coef·signs (same bits, 1/4 the bytes)
+            signs = np.empty((n, dim), dtype=np.int8)
+            _k.random_signs(keys, np.uint64(seed), s, signs)
+            coef = (np.float32(np.sqrt(s / dim)) * L).astype(np.float32)
+            P = np.empty((n, dim), dtype=np.float32)
+            if len(weights) > 1:
+                _k.zero_rows(P, chunks)
+            _k.spmm_signs_fused(indptr, indices, _weights_or_empty(w), w is not None,
+                                row_scale, signs, coef, P if len(weights) > 1 else P[:0], E,
+                                order, float(weights[0]), bool(normalize), chunks)
+            del signs
+            first = 1
+            kept = []
+        else:
+            P = _initial_vectors(keys, dim, s, seed, feats, d_f, proj)
+            _k.scale_rows_and_add(P, L, E, order, alpha0, normalize, chunks)
+            kept = [_unpermute(P, order)] if keep_iterations else []  # N_0..N_{k-1}
         Q = np.empty_like(P)
+        if len(weights) - 1 > first or keep_iterations:
+            _k.zero_rows(Q, chunks)  # a step will write it
         for i, alpha in enumerate(weights):
-            _spmm(indptr, indices, w, row_scale, P, Q, E, alpha, normalize, chunks, order)
+            if i < first:
+                continue
+            last = i == len(weights) - 1 and not keep_iterations
+            target = Q[:0] if last else Q  # the last N_i only feeds E
+            _spmm(indptr, indices, w, row_scale, P, target, E, alpha, normalize, chunks, order)
             P, Q = Q, P
             if keep_iterations and i < len(weights) - 1:
                 kept.append(_unpermute(P, order))
@@ -358,8 +381,9 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
         nz = deg > 0
         e_chunks = _k.row_chunks(graph.indptr, _CHUNK_TARGET)
         if standardize:
-            mean, scale = _standardize(E, nz, e_chunks)
-        finite = _k.all_finite(E, e_chunks)
+            mean, scale, finite = _standardize(E, nz, e_chunks)
+        else:
+            finite = _k.all_finite(E, e_chunks)
     if not finite:
         raise FloatingPointError(
             "the embedding overflowed float32 (values grew like degree**k); use "
@@ -571,6 +595,10 @@ def _threads_for(work, num_threads):
     return 1 if work < _SERIAL_WORK else num_threads
 
 
+def _weights_or_empty(weights):
+    return weights if weights is not None else np.empty(0, dtype=np.float32)
+
+
 def _spmm(indptr, indices, weights, row_scale, X, out, E, alpha, normalize, chunks=None,
           e_rows=None):
     """Run the fused kernel; ``E=None`` only propagates (``out = diag(row_scale)·S·X``)."""
@@ -703,14 +731,16 @@ def _standardize(E, keep, chunks):
     sums, _, counts = _k.column_moments(E, keep, zero, chunks)
     count = int(counts.sum())
     if count == 0:
-        return zero, np.ones(dim)
+        return zero, np.ones(dim), bool(_k.all_finite(E, chunks))
     mean = sums.sum(axis=0) / count
+    if not np.isfinite(mean).all():  # an inf or NaN anywhere in a kept row poisons its column
+        return mean, np.ones(dim), False
     _, squares, _ = _k.column_moments(E, keep, mean, chunks)
     var = squares.sum(axis=0) / count
     scale = np.sqrt(var)
     scale[~(scale > 0)] = 1.0
     _k.standardize_rows(E, keep, mean, 1.0 / scale, chunks)
-    return mean, scale
+    return mean, scale, True
 
 
 def _feature_seed(seed):

@@ -548,3 +548,31 @@ def test_locality_order_is_hub_sorting():
     assert np.all(np.diff(rest) > 0) and len(rest) == 2**16 - 3
     indptr_flat = np.arange(2**16 + 1, dtype=np.int64) * 3
     assert F.locality_order(indptr_flat) is None
+
+
+@pytest.mark.parametrize("kind", ["plain", "weighted", "directed", "hubs"])
+def test_sign_fast_path_has_the_bits_of_the_materialised_rows(kind):
+    """Without α_0, features or projection the first step reads int8 signs × per-node
+    coefficients instead of the float rows; it must give exactly the same bytes as propagating
+    the materialised rows (passed as projection=)."""
+    rng = np.random.default_rng(7)
+    if kind == "hubs":  # skewed enough to be relabelled for locality
+        G = nx.barabasi_albert_graph(70_000, 2, seed=1)
+        g = ge.as_csr(G)
+    else:
+        n, m = 300, 1500
+        src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+        keep = src != dst
+        src, dst = src[keep], dst[keep]
+        w = rng.uniform(0.1, 3.0, len(src)) if kind == "weighted" else None
+        edges = (src, dst) if w is None else (src, dst, w)
+        g = ge.as_csr(edges, directed=(kind == "directed"))
+    cases = ((3, 0, 32, (0.0, 0.0, 1.0, 6.67)), (1, 5, 17, (1.0,)), ("sqrt", 11, 64, (0.5, 2.0)),
+             (3, 2, 8, (1.0, 0.0, 0.0)))
+    for sparsity, seed, dim, weights in cases:
+        s = np.sqrt(g.n) if sparsity == "sqrt" else sparsity
+        R = random_rows(g.node_keys(), dim, sparsity=s, random_state=seed)
+        kw = dict(dim=dim, sparsity=sparsity, random_state=seed, iteration_weights=weights)
+        fast = fastrp(g, **kw)
+        slow = fastrp(g, projection=R, **kw)
+        assert fast.tobytes() == slow.tobytes()

@@ -72,6 +72,29 @@ def random_rows(keys, seed, sparsity, out):
                 out[i, j] = np.float32(0.0)
 
 
+@njit(cache=True, parallel=True, nogil=True)
+def random_signs(keys, seed, sparsity, out):
+    """The signs (int8: +1, -1, 0) of :func:`random_rows`, drawn from the same streams.
+
+    ``random_rows`` equals ``sqrt(s/dim) · random_signs`` entry for entry, at a quarter of the
+    memory: the first propagation step reads these instead of the float rows.
+    """
+    m, dim = out.shape
+    half = 0.5 / sparsity
+    full = 1.0 / sparsity
+    useed = np.uint64(seed)
+    for i in prange(m):
+        state = stream_key(useed, np.uint64(keys[i]))
+        for j in range(dim):
+            u = to_unit(draw(state, np.uint64(j)))
+            if u < half:
+                out[i, j] = 1
+            elif u < full:
+                out[i, j] = -1
+            else:
+                out[i, j] = 0
+
+
 @njit(cache=True)
 def row_chunks(indptr, target):
     """Boundaries of consecutive row ranges of about ``target`` stored entries (+ rows) each."""
@@ -103,12 +126,14 @@ def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, e_rows,
     accumulator, multiplies by ``row_scale[u]`` and stores the row in ``out[u]``. When ``alpha``
     is not 0 the row is also added, times ``alpha`` (divided by its L2 norm, computed in float64,
     when ``normalize``; zero rows stay zero), to row ``e_rows[u]`` of ``E`` — so ``E`` can keep
-    the caller's node order while the graph is relabelled for locality.
+    the caller's node order while the graph is relabelled for locality. An ``out`` with no
+    rows is not written (the last step only feeds ``E``).
     The rows of upcoming neighbours are prefetched ``PREFETCH_DISTANCE`` entries ahead.
     """
     dim = X.shape[1]
     nnz = indices.shape[0]
     nchunks = chunks.shape[0] - 1
+    store = out.shape[0] != 0
     for c in prange(nchunks):
         acc = np.empty(dim, dtype=np.float32)
         for u in range(chunks[c], chunks[c + 1]):
@@ -131,7 +156,9 @@ def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, e_rows,
             s = row_scale[u]
             for j in range(dim):
                 acc[j] *= s
-                out[u, j] = acc[j]
+            if store:
+                for j in range(dim):
+                    out[u, j] = acc[j]
             if alpha != 0.0:
                 f = np.float32(alpha)
                 if normalize:
@@ -145,6 +172,72 @@ def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, e_rows,
                 e = e_rows[u]
                 for j in range(dim):
                     E[e, j] += f * acc[j]
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def spmm_signs_fused(indptr, indices, weights, weighted, row_scale, signs, coef, out, E, e_rows,
+                     alpha, normalize, chunks):
+    """:func:`spmm_fused` with ``X = diag(coef) · signs``, never forming ``X``.
+
+    ``coef[v] * signs[v, j]`` is exactly the float32 ``X[v, j]`` (a product with +1, -1 or 0),
+    and it enters the accumulator in the same order, so the result has the same bits as
+    :func:`spmm_fused` on the materialised ``X`` — while each stored entry fetches ``dim`` bytes
+    instead of ``4·dim``.
+    """
+    dim = signs.shape[1]
+    nnz = indices.shape[0]
+    nchunks = chunks.shape[0] - 1
+    store = out.shape[0] != 0
+    for c in prange(nchunks):
+        acc = np.empty(dim, dtype=np.float32)
+        for u in range(chunks[c], chunks[c + 1]):
+            for j in range(dim):
+                acc[j] = 0.0
+            for p in range(indptr[u], indptr[u + 1]):
+                q = p + PREFETCH_DISTANCE
+                if q < nnz:
+                    ahead = indices[q]
+                    for j in range(0, dim, 64):
+                        prefetch_row(signs, ahead, j)
+                v = indices[p]
+                cv = coef[v]
+                if weighted:
+                    w = weights[p]
+                    for j in range(dim):
+                        acc[j] += w * (cv * np.float32(signs[v, j]))
+                else:
+                    for j in range(dim):
+                        acc[j] += cv * np.float32(signs[v, j])
+            s = row_scale[u]
+            for j in range(dim):
+                acc[j] *= s
+            if store:
+                for j in range(dim):
+                    out[u, j] = acc[j]
+            if alpha != 0.0:
+                f = np.float32(alpha)
+                if normalize:
+                    sq = 0.0
+                    for j in range(dim):
+                        sq += np.float64(acc[j]) * np.float64(acc[j])
+                    if sq > 0.0:
+                        f = np.float32(alpha / np.sqrt(sq))
+                    else:
+                        f = np.float32(0.0)
+                e = e_rows[u]
+                for j in range(dim):
+                    E[e, j] += f * acc[j]
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def zero_rows(X, chunks):
+    """``X[:] = 0`` with the rows split over threads (the pages land near the threads using them)."""
+    dim = X.shape[1]
+    nchunks = chunks.shape[0] - 1
+    for c in prange(nchunks):
+        for u in range(chunks[c], chunks[c + 1]):
+            for j in range(dim):
+                X[u, j] = 0.0
 
 
 @njit(cache=True, parallel=True, nogil=True)
