@@ -180,8 +180,15 @@ def _cmd_datasets(args):
 
 # ------------------------------------------------------------------ evaluation subcommands
 
-_QUICK_RATIOS, _QUICK_REPEATS = "0.1,0.5,0.9", 3
+_QUICK_RATIOS, _QUICK_REPEATS = "0.1,0.5,0.9", 2
 _FULL_RATIOS, _FULL_REPEATS = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", 10
+
+
+def _dim_of(method, dim):
+    """The dimension a run of ``method`` uses: ``--dim`` if given, else the method's default."""
+    from .methods import get_method
+
+    return get_method(method).dim if dim is None else dim
 
 
 def _method_list(values):
@@ -338,7 +345,8 @@ def _cmd_linkpred(args):
         r.table() if i == 0 else "\n".join(r.table().splitlines()[1:])
         for i, r in enumerate(results)))
     run = _run_facts(args, {"graph": args.dataset or args.edges, "seed": args.seed,
-                            "methods": {n: per[n] for n in names}, "dim": args.dim})
+                            "methods": {n: per[n] for n in names},
+                            "dim": {n: _dim_of(n, args.dim) for n in names}})
     paths = write_link_prediction(folder, results, run=run)
     print("wrote " + ", ".join(str(p) for p in paths + [folder / "split.npz"]))
 
@@ -382,7 +390,8 @@ def _cmd_tune(args):
                n_jobs=args.jobs, test=args.test, log=None if args.quiet else print)
     print(res.table())
     print(f"best by validation {res.metric}: {res.best_params} ({res.best_score:.4f})")
-    payload = {"task": "tune", "method": name, "dim": args.dim, "fixed_params": fixed,
+    payload = {"task": "tune", "method": name, "dim": _dim_of(name, args.dim),
+               "fixed_params": fixed,
                "best_params": res.best_params, "best_validation": res.best_score,
                "nested_test": res.nested, "protocol": res.params, "trials": res.trials,
                "seconds": res.seconds,
@@ -414,7 +423,8 @@ def _add_method_args(p, multiple=True):
     p.add_argument("--method", action="append" if multiple else "store",
                    default=None if multiple else "fastrp",
                    help="embedding method (repeatable or comma list: --method fastrp,degree)")
-    p.add_argument("--dim", type=int, default=128)
+    p.add_argument("--dim", type=int, default=None,
+                   help="embedding dimension (default: the method's; fastrp and the others: 128)")
     p.add_argument("--threads", type=int, default=None, help="numba threads for the embedding")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
                    help="method parameter, repeatable; METHOD:NAME=VALUE for one method only")
@@ -499,7 +509,8 @@ def _build_parser():
     p.add_argument("--dataset", help="embed a bundled data set instead of a file")
     p.add_argument("--method", default="fastrp", choices=method_names(),
                    help="embedding method (default: fastrp)")
-    p.add_argument("--dim", type=int, default=128, help="embedding dimension (default: 128)")
+    p.add_argument("--dim", type=int, default=None,
+                   help="embedding dimension (default: the method's; fastrp and the others: 128)")
     p.add_argument("--seed", type=int, default=0,
                    help="random seed; the same seed gives the same bytes (default: 0)")
     p.add_argument("--threads", type=int, default=None,

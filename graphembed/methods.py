@@ -67,6 +67,7 @@ class Method:
     target: str  # "module:function"
     description: str
     params: dict = field(default_factory=dict)
+    dim: int = 128  # the dimension used when the caller gives none
 
     def function(self):
         module, func = self.target.split(":")
@@ -113,6 +114,7 @@ register(Method(
         "self_influence": Param(0.0, float, "weight α0 of the initial random vectors"),
         "direction": Param("out", str, "directed graphs: out, in or both"),
     },
+    dim=512,  # graphembed.fastrp.DEFAULT_DIM (a test keeps the two equal)
 ))
 
 
@@ -202,8 +204,10 @@ def method_names() -> list[str]:
     return sorted(METHODS)
 
 
-def embed(graph, method: str, *, dim=128, random_state=0, num_threads=None, params=None):
+def embed(graph, method: str, *, dim=None, random_state=0, num_threads=None, params=None):
     """Embed ``graph`` (anything :func:`graphembed.as_csr` takes) with a registered method.
+
+    ``dim=None`` uses the method's default dimension (``get_method(method).dim``).
 
     Returns an :class:`~graphembed.embedding.Embedding` whose meta records the method, its full
     parameters, the seed and the package versions. Cost: that of the method.
@@ -216,6 +220,7 @@ def embed(graph, method: str, *, dim=128, random_state=0, num_threads=None, para
 
     m = get_method(method)
     kwargs = {k: v for k, v in m.parse_params(params).items() if v is not None}
+    dim = m.dim if dim is None else dim
     g = as_csr(graph)
     t0 = time.perf_counter()
     vectors = m.function()(g, dim=dim, random_state=random_state, num_threads=num_threads, **kwargs)

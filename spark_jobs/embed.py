@@ -451,7 +451,8 @@ def build_parser():
                         help="fastrp, or any method of graphembed.methods (irwe, orbits, ...)")
     parser.add_argument("--partitions", type=int, default=4,
                         help="number of partitions (hash), or the target for locality")
-    parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--dim", type=int, default=None,
+                        help="embedding dimension (default: the method's, see graphembed.methods)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-p", "--param", action="append", default=[],
                         help="method parameter name=value (repeatable)")
@@ -482,6 +483,10 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     params = common.parse_params(args.param)
+    if args.dim is None:
+        from graphembed.methods import get_method
+
+        args.dim = get_method(args.method).dim
     spark = common.session("graphembed-embed", master=args.master)
     meta = run(spark, args.edges, args.out, method=args.method, partitions=args.partitions,
                dim=args.dim, seed=args.seed, params=params, partitioner=args.partitioner,

@@ -157,3 +157,22 @@ def test_console_script_is_installed(tmp_path):
     res = subprocess.run([str(script), "embed", str(tmp_path / "none.tsv"), "-o",
                           str(tmp_path / "e.npz")], capture_output=True, text=True, timeout=300)
     assert res.returncode == 2 and "does not exist" in res.stderr
+
+
+def test_registry_default_dim_is_fastrps():
+    """The registry's fastrp dimension (used by the CLI, the evaluation script and Spark when no
+    --dim is given) is the function's own default, and embed() uses it."""
+    import inspect
+
+    import networkx as nx
+
+    import graphembed as ge
+    from graphembed.fastrp import DEFAULT_DIM
+    from graphembed.methods import embed, get_method
+
+    assert get_method("fastrp").dim == DEFAULT_DIM
+    assert inspect.signature(ge.fastrp).parameters["dim"].default == DEFAULT_DIM
+    e = embed(nx.karate_club_graph(), "fastrp")
+    assert e.dim == DEFAULT_DIM
+    assert np.array_equal(e.vectors, ge.fastrp(nx.karate_club_graph()))
+    assert embed(nx.karate_club_graph(), "degree").dim == get_method("degree").dim

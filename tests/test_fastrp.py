@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graphembed as ge
-from graphembed.fastrp import FastRP, fastrp, propagate, random_rows
+from graphembed.fastrp import (
+    DEFAULT_ITERATION_WEIGHTS,
+    DEFAULT_NORMALIZATION_STRENGTH,
+    FastRP,
+    fastrp,
+    propagate,
+    random_rows,
+)
 
 from conftest import all_graphs, random_graphs
 
@@ -18,7 +25,8 @@ from conftest import all_graphs, random_graphs
 # the slow, obviously-correct reference (dense float64, straight from the spec)
 
 
-def dense_fastrp(G, X0, *, iteration_weights=(0.0, 0.0, 1.0, 6.67), beta=-0.64,
+def dense_fastrp(G, X0, *, iteration_weights=DEFAULT_ITERATION_WEIGHTS,
+                 beta=DEFAULT_NORMALIZATION_STRENGTH,
                  transition="mean", normalize=True, standardize=True, self_influence=0.0,
                  direction="out"):
     """The spec, step by step, on the dense adjacency of a networkx graph (node order G.nodes)."""
@@ -147,7 +155,7 @@ def test_features():
     for ratio in (0.25, 0.5, 1.0):
         d_f = round(ratio * dim)
         E = fastrp(g, dim=dim, features=F, feature_ratio=ratio, random_state=3,
-                   self_influence=0.5)
+                   self_influence=0.5, sparsity=3)
         X0 = np.zeros((n, dim))
         if d_f < dim:
             X0[:, : dim - d_f] = random_rows(g.node_keys(), dim - d_f, sparsity=3, random_state=3)
@@ -159,7 +167,7 @@ def test_features():
         close(E, dense_fastrp(H, X0, self_influence=0.5))
         # sparse features give the same bytes
         E2 = fastrp(g, dim=dim, features=sp.csr_array(F), feature_ratio=ratio, random_state=3,
-                    self_influence=0.5)
+                    self_influence=0.5, sparsity=3)
         assert E.tobytes() == E2.tobytes()
 
 
@@ -255,7 +263,8 @@ def test_propagate_reproduces_fastrp_iterations():
     for _ in range(3):
         N = propagate(g.indptr, g.indices, None, N)
         Ns.append(N)
-    E = fastrp(g, dim=16, iteration_weights=(0, 0, 1), normalize=False, standardize=False)
+    E = fastrp(g, dim=16, iteration_weights=(0, 0, 1), normalize=False, standardize=False,
+               normalization_strength=-0.64, sparsity=3)
     assert E.tobytes() == Ns[2].tobytes()
 
 
