@@ -4,7 +4,8 @@
     python bench/evaluation.py defaults    # graphembed's FastRP defaults, full protocol, jobs 1 vs 2
     python bench/evaluation.py linkpred    # link prediction: cosine / hadamard vs heuristics
     python bench/evaluation.py validation --C 0.1         # choosing defaults on validation
-    python bench/evaluation.py validation --C 0.1 --fine  #   splits only (two stages)
+    python bench/evaluation.py validation --C 0.1 --fine  #   splits only (three stages)
+    python bench/evaluation.py validation --C 0.1 --self-influence
     python bench/evaluation.py ablation    # per-iteration L2 / standardise / beta / s, one at a time
     python bench/evaluation.py tune        # autotuned FastRP, nested (validation-chosen) test scores
     python bench/evaluation.py tuned --ratios 0.9   # the tuned winners at dims 128 and 512
@@ -235,18 +236,28 @@ VALIDATION_SPACE_FINE = {
 }
 
 
+#: Third stage: the self-influence α0 (weight of the node's own random row) at the stage-2 winner.
+VALIDATION_SPACE_SELF = {
+    "dim": [512],
+    "sparsity": [3],
+    "weights_beta": [((0.0, 0.0, 1.0, 6.67), -0.5)],
+    "self_influence": [0.0, 0.5, 1.0, 3.0],
+}
+
+
 def mode_validation(args, ds):
     """Choose FastRP's shipped defaults (dim, sparsity, weights, β) on validation splits only."""
-    space = VALIDATION_SPACE_FINE if args.fine else VALIDATION_SPACE
+    space = (VALIDATION_SPACE_SELF if args.self_influence else
+             VALIDATION_SPACE_FINE if args.fine else VALIDATION_SPACE)
     ratio = 0.5
     repeats = args.repeats or (2 if args.quick else 3)
     ge.fastrp(ds.graph, dim=8)
 
-    def embed(g, dim, sparsity, weights_beta):
+    def embed(g, dim, sparsity, weights_beta, self_influence=0.0):
         w, beta = weights_beta
         return ge.fastrp(g, dim=dim, sparsity=sparsity, iteration_weights=w,
                          normalization_strength=beta, normalize=True, standardize=True,
-                         random_state=0)
+                         self_influence=self_influence, random_state=0)
 
     res = tune(ds.graph, ds.labels, embed, space, train_ratio=ratio, repeats=repeats,
                random_state=0, budget=100, C=args.C, n_jobs=args.jobs, test=False, log=print)
@@ -254,17 +265,19 @@ def mode_validation(args, ds):
              f"Validation mode: ratio {ratio}, {repeats} repeats; each training part split 80/20 "
              "into fit/validation; test parts never read. Grid: dim × sparsity × "
              "(iteration weights, β); per-iteration L2 and standardisation on.", "",
-             "| dim | sparsity | weights | β | val Micro-F1 | val Macro-F1 | embed s | score s |",
-             "|---:|---|---|---:|---:|---:|---:|---:|"]
+             "| dim | sparsity | weights | β | α0 | val Micro-F1 | val Macro-F1 | embed s | score s |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
     for t in sorted(res.trials, key=lambda t: -t["validation_mean"]):
         p = t["params"]
         w, beta = p["weights_beta"]
         lines.append(f"| {p['dim']} | {p['sparsity']} | {w} | {beta} | "
+                     f"{p.get('self_influence', 0.0)} | "
                      f"{t['validation_mean']:.4f} ± {t['validation_std']:.4f} | "
                      f"{t['validation_macro_f1']:.4f} | {t['embed_seconds']:.2f} | "
                      f"{t['scoring_seconds']:.1f} |")
     lines += ["", f"Best: {res.best_params} ({res.best_score:.4f})."]
-    suffix = ("_fine" if args.fine else "") + ("" if args.C == 1.0 else f"_C{args.C:g}")
+    suffix = ("_self" if args.self_influence else "_fine" if args.fine else "") + \
+        ("" if args.C == 1.0 else f"_C{args.C:g}")
     write("validation" + suffix,
           {"mode": "validation", "ratio": ratio, "repeats": repeats, "C": args.C,
            "best_params": res.best_params, "best_validation": res.best_score,
@@ -410,6 +423,8 @@ def main(argv=None):
                                       "tune", "tuned",
                                       "parallel"])
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--self-influence", action="store_true",
+                   help="validation: the third stage (self_influence at the stage-2 winner)")
     p.add_argument("--fine", action="store_true",
                    help="validation: the second stage (dim 512, s = 3, more weights × β)")
     p.add_argument("--dim", type=int, default=None,
