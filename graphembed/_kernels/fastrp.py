@@ -116,6 +116,28 @@ def row_chunks(indptr, target):
     return bounds[: k + 1].copy()
 
 
+@njit(inline="always", nogil=True)
+def _finish_row(acc, s, out, u, store, E, e, alpha, normalize):
+    """The end of row ``u`` of a propagation step: ``acc *= s``; ``out[u] = acc`` when
+    ``store``; ``E[e] += alpha · acc`` (divided by the float64 L2 norm when ``normalize``; zero
+    rows stay zero) when ``alpha`` is not 0."""
+    dim = acc.shape[0]
+    for j in range(dim):
+        acc[j] *= s
+    if store:
+        for j in range(dim):
+            out[u, j] = acc[j]
+    if alpha != 0.0:
+        f = np.float32(alpha)
+        if normalize:
+            sq = 0.0
+            for j in range(dim):
+                sq += np.float64(acc[j]) * np.float64(acc[j])
+            f = np.float32(alpha / np.sqrt(sq)) if sq > 0.0 else np.float32(0.0)
+        for j in range(dim):
+            E[e, j] += f * acc[j]
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, e_rows, alpha,
                normalize, chunks):
@@ -153,25 +175,7 @@ def spmm_fused(indptr, indices, weights, weighted, row_scale, X, out, E, e_rows,
                 else:
                     for j in range(dim):
                         acc[j] += X[v, j]
-            s = row_scale[u]
-            for j in range(dim):
-                acc[j] *= s
-            if store:
-                for j in range(dim):
-                    out[u, j] = acc[j]
-            if alpha != 0.0:
-                f = np.float32(alpha)
-                if normalize:
-                    sq = 0.0
-                    for j in range(dim):
-                        sq += np.float64(acc[j]) * np.float64(acc[j])
-                    if sq > 0.0:
-                        f = np.float32(alpha / np.sqrt(sq))
-                    else:
-                        f = np.float32(0.0)
-                e = e_rows[u]
-                for j in range(dim):
-                    E[e, j] += f * acc[j]
+            _finish_row(acc, row_scale[u], out, u, store, E, e_rows[u], alpha, normalize)
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -208,25 +212,7 @@ def spmm_signs_fused(indptr, indices, weights, weighted, row_scale, signs, coef,
                 else:
                     for j in range(dim):
                         acc[j] += cv * np.float32(signs[v, j])
-            s = row_scale[u]
-            for j in range(dim):
-                acc[j] *= s
-            if store:
-                for j in range(dim):
-                    out[u, j] = acc[j]
-            if alpha != 0.0:
-                f = np.float32(alpha)
-                if normalize:
-                    sq = 0.0
-                    for j in range(dim):
-                        sq += np.float64(acc[j]) * np.float64(acc[j])
-                    if sq > 0.0:
-                        f = np.float32(alpha / np.sqrt(sq))
-                    else:
-                        f = np.float32(0.0)
-                e = e_rows[u]
-                for j in range(dim):
-                    E[e, j] += f * acc[j]
+            _finish_row(acc, row_scale[u], out, u, store, E, e_rows[u], alpha, normalize)
 
 
 @njit(cache=True, parallel=True, nogil=True)
