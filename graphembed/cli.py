@@ -424,7 +424,8 @@ def _add_method_args(p, multiple=True):
                    default=None if multiple else "fastrp",
                    help="embedding method (repeatable or comma list: --method fastrp,degree)")
     p.add_argument("--dim", type=int, default=None,
-                   help="embedding dimension (default: the method's; fastrp and the others: 128)")
+                   help="embedding dimension (default: the method's: 512 for fastrp, 128 for "
+                   "the others)")
     p.add_argument("--threads", type=int, default=None, help="numba threads for the embedding")
     p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
                    help="method parameter, repeatable; METHOD:NAME=VALUE for one method only")
@@ -510,7 +511,8 @@ def _build_parser():
     p.add_argument("--method", default="fastrp", choices=method_names(),
                    help="embedding method (default: fastrp)")
     p.add_argument("--dim", type=int, default=None,
-                   help="embedding dimension (default: the method's; fastrp and the others: 128)")
+                   help="embedding dimension (default: the method's: 512 for fastrp, 128 for "
+                   "the others)")
     p.add_argument("--seed", type=int, default=0,
                    help="random seed; the same seed gives the same bytes (default: 0)")
     p.add_argument("--threads", type=int, default=None,
