@@ -3,6 +3,7 @@
     python bench/fastrp.py            # 1e5 and 1e6 nodes (ER and R-MAT), dim 128 and 256, plus
                                       # a WWW-200K-sized graph (2e5 nodes, 3e7 edges, dim 512)
     python bench/fastrp.py --quick    # 1e5 nodes only, one repeat
+    python bench/fastrp.py --only-www # the WWW-200K-sized run alone (results/fastrp_www.*)
 
 Graphs are generated with vectorised NumPy and turned into a canonical CSR directly (not timed).
 Every configuration runs 4 iterations (iteration_weights of length 4, the paper's BlogCatalog
@@ -339,6 +340,7 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=None, help="runs per timing (median); default 3")
     p.add_argument("--threads", type=int, default=None, help="numba threads (default: all)")
     p.add_argument("--no-www", action="store_true", help="skip the WWW-200K-sized run")
+    p.add_argument("--only-www", action="store_true", help="only the WWW-200K-sized run")
     p.add_argument("--out", default=os.path.join(HERE, "results", "fastrp"))
     args = p.parse_args(argv)
     import numba
@@ -358,8 +360,10 @@ def main(argv=None):
 
     sizes = [(100_000, 1_000_000)] if args.quick else [(100_000, 1_000_000),
                                                         (1_000_000, 10_000_000)]
+    if args.only_www:
+        sizes = []
     rows = []
-    suffix = "_quick" if args.quick else ""
+    suffix = "_quick" if args.quick else "_www" if args.only_www else ""
 
     def save():
         """Write what has been measured so far (a long run keeps its finished rows)."""
