@@ -35,13 +35,14 @@ from .graph import CSRGraph, as_csr
 __all__ = ["fastrp", "FastRP", "random_rows", "propagate"]
 
 #: Defaults chosen on validation splits of BlogCatalog (training part of the 50 % split divided
-#: again, test parts never read, C = 0.1), in two stages. Stage 1, a grid dim × sparsity ×
+#: again, test parts never read, C = 0.1), in three stages. Stage 1, a grid dim × sparsity ×
 #: (weights, beta) (bench/results/evaluation_validation_C0.1.md): dim 512 beats 256 and 128 for
 #: every setting (best 0.4185 / 0.4086 / 0.3955); s = sqrt(n) and s = 3 are within noise at dim
 #: 512, and s = 3 is kept because rows that depend on the graph's size would break the contract
 #: that a node's random row depends only on (seed, id) -- and with it inductive embedding and
 #: component-wise runs. Stage 2, weights x beta at dim 512, s = 3
 #: (evaluation_validation_fine_C0.1.md): the paper's weights with beta -0.5 win (0.4160).
+#: Stage 3, self_influence 0 / 0.5 / 1 / 3 (evaluation_validation_self_C0.1.md): 0 stays.
 DEFAULT_DIM = 512
 DEFAULT_ITERATION_WEIGHTS = (0.0, 0.0, 1.0, 6.67)
 DEFAULT_NORMALIZATION_STRENGTH = -0.5
@@ -601,6 +602,7 @@ def _threads_for(work, num_threads):
 
 
 def _weights_or_empty(weights):
+    """The kernels' weights argument: the array, or an empty one for an unweighted graph."""
     return weights if weights is not None else np.empty(0, dtype=np.float32)
 
 
@@ -614,10 +616,8 @@ def _spmm(indptr, indices, weights, row_scale, X, out, E, alpha, normalize, chun
         alpha = 0.0
     if e_rows is None:
         e_rows = np.arange(len(indptr) - 1, dtype=np.int64)
-    weighted = weights is not None
-    w = weights if weighted else np.empty(0, dtype=np.float32)
-    _k.spmm_fused(indptr, indices, w, weighted, row_scale, X, out, E, e_rows, float(alpha),
-                  bool(normalize), chunks)
+    _k.spmm_fused(indptr, indices, _weights_or_empty(weights), weights is not None, row_scale, X,
+                  out, E, e_rows, float(alpha), bool(normalize), chunks)
 
 
 def locality_order(indptr):
