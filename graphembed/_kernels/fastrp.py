@@ -49,36 +49,9 @@ else:
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def random_rows(keys, seed, sparsity, out):
-    """Fill ``out`` (m × dim float32) with the very sparse random rows of the nodes ``keys``.
-
-    Entry (i, j) is ``+sqrt(s/dim)`` with probability 1/(2s), ``-sqrt(s/dim)`` with probability
-    1/(2s) and 0 otherwise, from the ``j``-th draw of the stream ``(seed, keys[i])``.
-    """
-    m, dim = out.shape
-    scale = np.float32(np.sqrt(sparsity / dim))
-    half = 0.5 / sparsity
-    full = 1.0 / sparsity
-    useed = np.uint64(seed)
-    for i in prange(m):
-        state = stream_key(useed, np.uint64(keys[i]))
-        for j in range(dim):
-            u = to_unit(draw(state, np.uint64(j)))
-            if u < half:
-                out[i, j] = scale
-            elif u < full:
-                out[i, j] = -scale
-            else:
-                out[i, j] = np.float32(0.0)
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def random_signs(keys, seed, sparsity, out):
-    """The signs (int8: +1, -1, 0) of :func:`random_rows`, drawn from the same streams.
-
-    ``random_rows`` equals ``sqrt(s/dim) · random_signs`` entry for entry, at a quarter of the
-    memory: the first propagation step reads these instead of the float rows.
-    """
+def fill_signs(keys, seed, sparsity, out, plus):
+    """Entry (i, j) of ``out`` = ``plus`` with probability 1/(2s), ``-plus`` with probability
+    1/(2s) and 0 otherwise, from the ``j``-th draw of the stream ``(seed, keys[i])``."""
     m, dim = out.shape
     half = 0.5 / sparsity
     full = 1.0 / sparsity
@@ -88,11 +61,24 @@ def random_signs(keys, seed, sparsity, out):
         for j in range(dim):
             u = to_unit(draw(state, np.uint64(j)))
             if u < half:
-                out[i, j] = 1
+                out[i, j] = plus
             elif u < full:
-                out[i, j] = -1
+                out[i, j] = -plus
             else:
                 out[i, j] = 0
+
+
+def random_rows(keys, seed, sparsity, out):
+    """Fill ``out`` (m × dim float32) with the very sparse random rows of the nodes ``keys``:
+    ``±sqrt(s/dim)`` or 0 (:func:`fill_signs`)."""
+    fill_signs(keys, seed, sparsity, out, np.float32(np.sqrt(sparsity / out.shape[1])))
+
+
+def random_signs(keys, seed, sparsity, out):
+    """The signs (int8: +1, -1, 0) of :func:`random_rows`, drawn from the same streams:
+    ``random_rows`` equals ``sqrt(s/dim) · random_signs`` entry for entry, at a quarter of the
+    memory; the first propagation step reads these instead of the float rows."""
+    fill_signs(keys, seed, sparsity, out, np.int8(1))
 
 
 @njit(cache=True)
