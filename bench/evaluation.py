@@ -245,10 +245,20 @@ VALIDATION_SPACE_SELF = {
 }
 
 
+#: Fourth stage: dim past 512 (the first stage's trend: +0.01 per doubling) at the stage-2/3
+#: winner.
+VALIDATION_SPACE_DIM = {
+    "dim": [512, 768, 1024],
+    "sparsity": [3],
+    "weights_beta": [((0.0, 0.0, 1.0, 6.67), -0.5)],
+}
+
+
 def mode_validation(args, ds):
     """Choose FastRP's shipped defaults (dim, sparsity, weights, β) on validation splits only."""
     space = (VALIDATION_SPACE_SELF if args.self_influence else
-             VALIDATION_SPACE_FINE if args.fine else VALIDATION_SPACE)
+             VALIDATION_SPACE_FINE if args.fine else
+             VALIDATION_SPACE_DIM if args.wide else VALIDATION_SPACE)
     ratio = 0.5
     repeats = args.repeats or (2 if args.quick else 3)
     ge.fastrp(ds.graph, dim=8)
@@ -276,7 +286,8 @@ def mode_validation(args, ds):
                      f"{t['validation_macro_f1']:.4f} | {t['embed_seconds']:.2f} | "
                      f"{t['scoring_seconds']:.1f} |")
     lines += ["", f"Best: {res.best_params} ({res.best_score:.4f})."]
-    suffix = ("_self" if args.self_influence else "_fine" if args.fine else "") + \
+    suffix = ("_self" if args.self_influence else "_fine" if args.fine else
+              "_dim" if args.wide else "") + \
         ("" if args.C == 1.0 else f"_C{args.C:g}")
     write("validation" + suffix,
           {"mode": "validation", "ratio": ratio, "repeats": repeats, "C": args.C,
@@ -427,6 +438,8 @@ def main(argv=None):
                    help="validation: the third stage (self_influence at the stage-2 winner)")
     p.add_argument("--fine", action="store_true",
                    help="validation: the second stage (dim 512, s = 3, more weights × β)")
+    p.add_argument("--wide", action="store_true",
+                   help="validation: the fourth stage (dim 512 / 768 / 1024 at the winner)")
     p.add_argument("--dim", type=int, default=None,
                    help="defaults: FastRP's own default; other modes: 128")
     p.add_argument("--C", type=float, default=1.0)

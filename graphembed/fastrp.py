@@ -276,8 +276,10 @@ def fastrp(
 
     Notes
     -----
-    Time O(k·nnz·dim + n·dim); memory the CSR graph plus three n × dim float32 buffers
-    (the result and two propagation buffers), never anything n × n.
+    Time O(k·nnz·dim + n·dim); memory the CSR graph plus two n × dim float32 buffers (the
+    result is written into one of them) and, during the first step, one n × dim int8 array;
+    three float32 buffers when a weight other than the last two is nonzero, or with
+    ``self_influence``, ``features`` or ``projection``. Never anything n × n.
 
     Examples
     --------
@@ -348,9 +350,18 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
         L[d > 0] = np.power(d[d > 0], beta)
         chunks = _k.row_chunks(indptr, _CHUNK_TARGET)
 
-        # N_0 = L·R, then E = α_0·norm(N_0), then N_i = A·N_{i-1}, E += α_i·norm(N_i)
-        E = np.empty((n, dim), dtype=np.float32)
-        _k.zero_rows(E, chunks)  # touched in parallel: faster than faulting pages in later
+        # N_0 = L·R, then E = α_0·norm(N_0), then N_i = A·N_{i-1}, E += α_i·norm(N_i).
+        # When only the last two weights are nonzero (the defaults), E is written once, by the
+        # last step, into the buffer N_{k-2} leaves free: two n × dim buffers instead of three.
+        k = len(weights)
+        pair = alpha0 == 0.0 and not keep_iterations and not any(weights[:-2])
+        modes = [_k.E_ASSIGN if pair and i == k - 1 == 0 else
+                 _k.E_PAIR if pair and i == k - 1 else
+                 _k.E_NONE if pair or a == 0.0 else _k.E_ADD for i, a in enumerate(weights)]
+        E = None
+        if not pair:
+            E = np.empty((n, dim), dtype=np.float32)
+            _k.zero_rows(E, chunks)  # touched in parallel: faster than faulting pages in later
         first = 0
         if proj is None and d_f == 0 and alpha0 == 0.0 and not keep_iterations:
             # N_0 is never needed itself: step 1 reads it as coef·signs (same bits, 1/4 the bytes)
@@ -358,29 +369,33 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
             _k.random_signs(keys, np.uint64(seed), s, signs)
             coef = (np.float32(np.sqrt(s / dim)) * L).astype(np.float32)
             P = np.empty((n, dim), dtype=np.float32)
-            if len(weights) > 1:
-                _k.zero_rows(P, chunks)
+            _k.zero_rows(P, chunks)
+            if k == 1 and pair:
+                E = P  # the only step writes E, and stores nothing
             _k.spmm_signs_fused(indptr, indices, _weights_or_empty(w), w is not None,
-                                row_scale, signs, coef, P if len(weights) > 1 else P[:0], E,
-                                order, float(weights[0]), bool(normalize), chunks)
+                                row_scale, signs, coef, P if k > 1 else P[:0],
+                                E if E is not None else P[:0], order,
+                                modes[0], float(weights[0]), bool(normalize), chunks)
             del signs
             first = 1
             kept = []
         else:
             P = _initial_vectors(keys, dim, s, seed, feats, d_f, proj)
-            _k.scale_rows_and_add(P, L, E, order, alpha0, normalize, chunks)
+            _k.scale_rows_and_add(P, L, E if E is not None else P[:0], order, alpha0, normalize,
+                                  chunks)
             kept = [_unpermute(P, order)] if keep_iterations else []  # N_0..N_{k-1}
-        Q = np.empty_like(P)
-        if len(weights) - 1 > first or keep_iterations:
+        Q = np.empty_like(P) if k > first else None
+        if Q is not None:
             _k.zero_rows(Q, chunks)  # a step will write it
-        for i, alpha in enumerate(weights):
-            if i < first:
-                continue
-            last = i == len(weights) - 1 and not keep_iterations
+        for i in range(first, k):
+            last = i == k - 1 and not keep_iterations
             target = Q[:0] if last else Q  # the last N_i only feeds E
-            _spmm(indptr, indices, w, row_scale, P, target, E, alpha, normalize, chunks, order)
+            if pair and last:
+                E = Q
+            _spmm(indptr, indices, w, row_scale, P, target, E, weights[i], normalize, chunks,
+                  order, mode=modes[i], alpha_prev=weights[i - 1] if i > 0 else 0.0)
             P, Q = Q, P
-            if keep_iterations and i < len(weights) - 1:
+            if keep_iterations and i < k - 1:
                 kept.append(_unpermute(P, order))
         del P, Q
         mean = scale = None
@@ -607,17 +622,21 @@ def _weights_or_empty(weights):
 
 
 def _spmm(indptr, indices, weights, row_scale, X, out, E, alpha, normalize, chunks=None,
-          e_rows=None):
-    """Run the fused kernel; ``E=None`` only propagates (``out = diag(row_scale)·S·X``)."""
+          e_rows=None, mode=None, alpha_prev=0.0):
+    """Run the fused kernel; ``E=None`` only propagates (``out = diag(row_scale)·S·X``).
+
+    ``mode`` (the kernels' ``E_*``) defaults to adding ``alpha``·rownorm(out) to ``E``."""
     if chunks is None:
         chunks = _k.row_chunks(indptr, _CHUNK_TARGET)
     if E is None:
         E = np.empty((0, X.shape[1]), dtype=np.float32)
-        alpha = 0.0
+        mode = _k.E_NONE
+    elif mode is None:
+        mode = _k.E_ADD if alpha != 0.0 else _k.E_NONE
     if e_rows is None:
         e_rows = np.arange(len(indptr) - 1, dtype=np.int64)
     _k.spmm_fused(indptr, indices, _weights_or_empty(weights), weights is not None, row_scale, X,
-                  out, E, e_rows, float(alpha), bool(normalize), chunks)
+                  out, E, e_rows, mode, float(alpha), bool(normalize), float(alpha_prev), chunks)
 
 
 def locality_order(indptr):

@@ -577,7 +577,8 @@ def test_sign_fast_path_has_the_bits_of_the_materialised_rows(kind):
         edges = (src, dst) if w is None else (src, dst, w)
         g = ge.as_csr(edges, directed=(kind == "directed"))
     cases = ((3, 0, 32, (0.0, 0.0, 1.0, 6.67)), (1, 5, 17, (1.0,)), ("sqrt", 11, 64, (0.5, 2.0)),
-             (3, 2, 8, (1.0, 0.0, 0.0)))
+             (3, 2, 8, (1.0, 0.0, 0.0)), (3, 4, 16, (0.0, 0.0, 0.0, 2.0)),
+             (3, 6, 16, (0.0, 0.0, 3.0, 0.0)))
     for sparsity, seed, dim, weights in cases:
         s = np.sqrt(g.n) if sparsity == "sqrt" else sparsity
         R = random_rows(g.node_keys(), dim, sparsity=s, random_state=seed)
@@ -585,3 +586,7 @@ def test_sign_fast_path_has_the_bits_of_the_materialised_rows(kind):
         fast = fastrp(g, **kw)
         slow = fastrp(g, projection=R, **kw)
         assert fast.tobytes() == slow.tobytes()
+        # the inductive fit takes the general path (E zeroed, then E += α_i·N_i at every step,
+        # three n × dim buffers); the defaults' two-buffer path must give the same bytes
+        general = FastRP(inductive=True, **kw).fit(g).embedding_
+        assert fast.tobytes() == general.tobytes()
