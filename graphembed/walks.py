@@ -664,44 +664,97 @@ class IRWE(ParamsMixin):
 
     def _fit(self, adjacency):
         g = _require_edges(as_csr(adjacency))
-        self._seed = check_seed("random_state", self.random_state)
-        id_dim, pos_dim = self._dims(g.n)
-        identity = np.zeros((g.n, 0), dtype=np.float32)
-        position = np.zeros((g.n, 0), dtype=np.float32)
-        if id_dim:
-            F = self._identity_stats(g, None).features()
-            if id_dim > F.shape[1]:
-                raise ValueError(
-                    f"identity_dim={id_dim} exceeds the {F.shape[1]} identity features of "
-                    f"steps={self.steps}; lower identity_dim or add longer steps"
-                )
-            if id_dim > g.n:
-                raise ValueError(
-                    f"identity_dim={id_dim} exceeds the number of nodes ({g.n}); lower dim or "
-                    "identity_dim"
-                )
-            self.identity_mean_, self.identity_components_ = _pca(F, id_dim)
-            identity = ((F - self.identity_mean_) @ self.identity_components_).astype(np.float32)
-        if pos_dim:
-            C = cooccurrence(g, window=self.window, walk_length=self.walk_length,
-                             walks_per_node=self.walks_per_node, p=self.p, q=self.q,
-                             random_state=_sub_seed(self._seed, 2), num_threads=self.num_threads)
-            self.context_counts_ = np.asarray(C.sum(axis=0)).ravel()
-            self.context_total_ = float(self.context_counts_.sum())
-            check_float("negative", self.negative, minimum=0, strict_min=True)
-            M = ppmi(C, negative=self.negative)
-            U, S, Vt = _svd(M, pos_dim, _sub_seed(self._seed, 3))
-            self.singular_values_ = S.astype(np.float32)
-            # M V S^(-1/2) = U S^(1/2): the map that also embeds new PPMI rows
-            inv = np.where(S > 0, 1.0 / np.sqrt(np.where(S > 0, S, 1.0)), 0.0)
-            self.position_components_ = (Vt.T * inv).astype(np.float64)
-            position = (U * np.sqrt(S)).astype(np.float32)
+        self._dims(g.n)
+        F, M = self.statistics(g)
+        identity, position = self.fit_statistics(F, M)
         self.node_ids_ = g.node_ids
         self.identity_ = identity
         self.position_ = position
         self.embedding_ = _join(identity, position)
-        self.n_features_identity_ = 0 if not id_dim else self.identity_components_.shape[0]
         return self
+
+    def statistics(self, adjacency, rows=None):
+        """The statistics IRWE embeds, for the nodes ``rows`` (default all) of ``adjacency``.
+
+        Returns ``(F, M)``: ``F`` the identity features (``len(rows)`` × about 1,200 float64;
+        None when ``identity_dim`` is 0) and ``M`` the PPMI rows of the walk co-occurrences
+        (scipy CSR, ``len(rows)`` × n; None when ``position_dim`` is 0). The walks cover the
+        whole graph (the co-occurrence marginals need them), so the cost is that of
+        :meth:`fit` without the decompositions whatever ``rows`` is. Used by :meth:`fit` and
+        by the partitioned landmark mode (:func:`graphembed.distributed.embed_partitioned`),
+        which fits on the statistics of a sample of nodes gathered from every partition.
+        """
+        g = _require_edges(as_csr(adjacency))
+        self._seed = check_seed("random_state", self.random_state)
+        id_dim, pos_dim = self._dims(2**62)  # which halves; sizes are checked by the fit
+        rows = np.arange(g.n) if rows is None else np.asarray(rows, dtype=np.int64)
+        F = M = None
+        with _blas_threads(self.num_threads):
+            if id_dim:
+                F = self._identity_stats(g, None if len(rows) == g.n else rows).features()
+            if pos_dim:
+                C = cooccurrence(g, window=self.window, walk_length=self.walk_length,
+                                 walks_per_node=self.walks_per_node, p=self.p, q=self.q,
+                                 random_state=_sub_seed(self._seed, 2),
+                                 num_threads=self.num_threads)
+                check_float("negative", self.negative, minimum=0, strict_min=True)
+                self.context_counts_ = np.asarray(C.sum(axis=0)).ravel()
+                self.context_total_ = float(self.context_counts_.sum())
+                M = ppmi(C, negative=self.negative)
+                if len(rows) != g.n:
+                    M = M[rows]
+        return F, M
+
+    def fit_statistics(self, F, M):
+        """Fit the identity PCA on ``F`` and the position SVD on ``M`` (:meth:`statistics`).
+
+        Rows are the fitted nodes; ``M``'s columns are the context nodes (for the landmark
+        mode: the landmarks' PPMI restricted to landmark columns). Returns the fitted rows'
+        ``(identity, position)``. Time O(m·F² + nnz(M)·position_dim) for m rows.
+        """
+        self._seed = check_seed("random_state", self.random_state)
+        m = (F if F is not None else M).shape[0]
+        id_dim, pos_dim = self._dims(m if M is None else min(m, M.shape[1]))
+        identity = np.zeros((m, 0), dtype=np.float32)
+        position = np.zeros((m, 0), dtype=np.float32)
+        with _blas_threads(self.num_threads):
+            if id_dim:
+                if id_dim > F.shape[1]:
+                    raise ValueError(
+                        f"identity_dim={id_dim} exceeds the {F.shape[1]} identity features of "
+                        f"steps={self.steps}; lower identity_dim or add longer steps"
+                    )
+                if id_dim > m:
+                    raise ValueError(
+                        f"identity_dim={id_dim} exceeds the number of nodes ({m}); lower dim "
+                        "or identity_dim"
+                    )
+                self.identity_mean_, self.identity_components_ = _pca(F, id_dim)
+                identity = ((F - self.identity_mean_) @ self.identity_components_).astype(
+                    np.float32)
+            if pos_dim:
+                U, S, Vt = _svd(M, pos_dim, _sub_seed(self._seed, 3))
+                self.singular_values_ = S.astype(np.float32)
+                # M V S^(-1/2) = U S^(1/2): the map that also embeds new PPMI rows
+                inv = np.where(S > 0, 1.0 / np.sqrt(np.where(S > 0, S, 1.0)), 0.0)
+                self.position_components_ = (Vt.T * inv).astype(np.float64)
+                position = (U * np.sqrt(S)).astype(np.float32)
+        self.n_features_identity_ = 0 if not id_dim else self.identity_components_.shape[0]
+        return identity, position
+
+    def transform_statistics(self, F, M, *, part="joint"):
+        """Embed rows from their statistics with the fitted maps: ``(F - mean)·components``
+        and ``M·V·S^(-1/2)`` (``M``'s columns those the SVD was fitted on). O(rows·dim·F +
+        nnz(M)·position_dim)."""
+        m = (F if F is not None else M).shape[0]
+        identity = np.zeros((m, 0), dtype=np.float32)
+        position = np.zeros((m, 0), dtype=np.float32)
+        if getattr(self, "identity_components_", None) is not None and F is not None:
+            identity = ((F - self.identity_mean_) @ self.identity_components_).astype(np.float32)
+        if getattr(self, "position_components_", None) is not None and M is not None:
+            position = np.asarray(M @ self.position_components_, dtype=np.float32)
+        return {"identity": identity, "position": position,
+                "joint": _join(identity, position)}[part]
 
     def fit_transform(self, adjacency, y=None):
         """``fit(adjacency).embedding_``."""

@@ -9,7 +9,10 @@ pair once); the result equals graphembed.fastrp on the same graph and seed up to
 Any other registered method (e.g. ``irwe``, ``orbits``) runs on each partition's subgraph with its
 halo and replicated anchors, then the partitions are rotated onto one coordinate system by
 orthogonal Procrustes (``--mode aligned``), or fused DistNE-style (``--mode distne``: internal
-embedding beside a border-level embedding).
+embedding beside a border-level embedding). The IRWE methods default to ``--mode landmarks``:
+the partitions ship the statistics of about ``--landmarks`` sampled nodes, the driver fits the
+identity PCA and position SVD on them once, and every partition maps its owned nodes into that
+one basis (no alignment needed).
 
 Output ``DIR``: Parquet ``node_id, embedding array<float>`` (``node_id`` long, or string for string
 ids), ``_mapping/`` for string ids, ``_meta.json`` last. The directory appears only when the job
@@ -217,8 +220,9 @@ def _member_arcs(arcs, members):
 
 def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, params, mode,
                        halo_hops, halo_cap, anchors, align_iterations, border_dim, smooth_steps,
-                       timings):
-    """Walk/orbit-family embedding per partition, aligned or DistNE-fused."""
+                       timings, landmarks=100_000):
+    """Walk/orbit-family embedding per partition: aligned, DistNE-fused or in one landmark
+    basis."""
     import numpy as np
     from pyspark.sql import functions as F
 
@@ -232,10 +236,13 @@ def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, par
                        timings=timings)
     t0 = time.perf_counter()
     members, anchor_ids = _members(spark, arcs, nodes, assign, hops=halo_hops, cap=halo_cap,
-                                   anchors=anchors, seed=seed)
+                                   anchors=0 if mode == "landmarks" else anchors, seed=seed)
     members = _write(members, f"{work}/sub/members")
     sub_arcs = _write(_member_arcs(arcs, members), f"{work}/sub/arcs")
     timings["members"] = time.perf_counter() - t0
+    if mode == "landmarks":
+        return _landmarks(spark, nodes, members, sub_arcs, method=method, dim=dim, seed=seed,
+                          params=params, landmarks=landmarks, timings=timings)
     t0 = time.perf_counter()
     func = functools.partial(D.embed_subgraph, method=method, dim=dim, random_state=seed,
                              params=params)
@@ -279,6 +286,42 @@ def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, par
         D.SUBGRAPH_SCHEMA).select("node", F.col("vec").alias("embedding"))
     timings["align"] = time.perf_counter() - t0
     return out, stats
+
+
+def _landmarks(spark, nodes, members, sub_arcs, *, method, dim, seed, params, landmarks,
+               timings):
+    """IRWE in one basis: every partition ships its landmarks' statistics, the driver fits the
+    identity PCA and position SVD on them once, and every partition maps its owned nodes with
+    the broadcast maps (its statistics recomputed from the same seeds: nothing n-sized is
+    stored or collected)."""
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from graphembed import distributed as D
+
+    t0 = time.perf_counter()
+    n_nodes = nodes.count()
+    threshold = D.landmark_threshold(n_nodes, landmarks)
+    lm = nodes.select("node", "key").mapInArrow(
+        functools.partial(D.landmark_batches, threshold=threshold, seed=seed), "node long")
+    landmark_ids = np.sort(np.array([int(r["node"]) for r in lm.collect()], dtype=np.int64))
+    kw = dict(method=method, dim=dim, random_state=seed, params=params,
+              landmark_ids=landmark_ids)
+    rows = sub_arcs.groupBy("part").cogroup(members.groupBy("part")).applyInArrow(
+        functools.partial(D.landmark_rows_table, **kw), D.LANDMARK_SCHEMA).toArrow()
+    has_identity, has_position = D.landmark_halves(method, dim, params)
+    piece = D.landmark_piece_from_table(rows, num_landmarks=len(landmark_ids),
+                                        has_identity=has_identity, has_position=has_position)
+    model = D.fit_landmarks([piece], method=method, dim=dim, random_state=seed, params=params)
+    timings["fit_landmarks"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    shared = spark.sparkContext.broadcast(model)
+    out = sub_arcs.groupBy("part").cogroup(members.groupBy("part")).applyInArrow(
+        _fault(spark, "subgraph", functools.partial(D.landmark_embed_table, model=shared, **kw),
+               2), D.SUBGRAPH_SCHEMA)
+    out = out.select("node", F.col("vec").alias("embedding"))
+    timings["embed_partitions"] = time.perf_counter() - t0
+    return out, {"landmarks": int(len(landmark_ids)), "members": members.count()}
 
 
 def _distne(spark, arcs, nodes, assign, work, *, method, dim, seed, params, border_dim,
@@ -327,10 +370,10 @@ def _distne(spark, arcs, nodes, assign, work, *, method, dim, seed, params, bord
 
 # ------------------------------------------------------------------------------ the job
 def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, params=None,
-        partitioner="hash", max_arcs=None, growth="spark", assignment=None, mode="aligned",
+        partitioner="hash", max_arcs=None, growth="spark", assignment=None, mode=None,
         halo_hops=None, halo_cap=64, anchors=None, align_iterations=2, border_dim=None,
-        smooth_steps=3, directed=False, overwrite=False, fmt="auto", delimiter=None,
-        src_col="src", dst_col="dst", weight_col=None, keep_work=False):
+        smooth_steps=3, landmarks=100_000, directed=False, overwrite=False, fmt="auto",
+        delimiter=None, src_col="src", dst_col="dst", weight_col=None, keep_work=False):
     """The whole pipeline (see the module docstring). Returns the metadata written."""
     from pyspark.sql import functions as F
 
@@ -341,7 +384,13 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
     get_method(method)  # unknown names fail before any work
     dim = check_int("dim", dim, minimum=1)
     seed = check_seed("seed", seed)
-    check_choice("mode", mode, ("aligned", "distne", "none"))
+    if mode is None:
+        mode = "landmarks" if method.startswith("irwe") else "aligned"
+    check_choice("mode", mode, ("aligned", "distne", "landmarks", "none"))
+    if mode == "landmarks" and method not in ("irwe", "irwe_identity", "irwe_position"):
+        raise ValueError(f"--mode landmarks fits the IRWE estimator; --method {method} needs "
+                         "--mode aligned, distne or none")
+    landmarks = check_int("landmarks", landmarks, minimum=1)
     check_choice("partitioner", partitioner, ("hash", "locality"))
     if assignment is None:
         partitions = check_int("partitions", partitions, minimum=1)
@@ -400,7 +449,7 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
                 spark, graph_dir, assign, work, method=method, dim=dim, seed=seed,
                 params=params, mode=mode, halo_hops=halo_hops, halo_cap=halo_cap,
                 anchors=anchors, align_iterations=align_iterations, border_dim=border_dim,
-                smooth_steps=smooth_steps, timings=timings)
+                smooth_steps=smooth_steps, timings=timings, landmarks=landmarks)
         if mapping is not None:
             emb = emb.join(mapping, "node").select(F.col("id").alias("node_id"), "embedding")
         else:
@@ -463,8 +512,14 @@ def build_parser():
                         help="locality growth as DataFrame joins, or on the driver")
     parser.add_argument("--assignment", default=None,
                         help="Parquet node,part (or id,part) to use instead of partitioning")
-    parser.add_argument("--mode", default="aligned", choices=("aligned", "distne", "none"),
-                        help="non-FastRP methods: Procrustes-aligned halos, DistNE fusion, or raw")
+    parser.add_argument("--mode", default=None,
+                        choices=("aligned", "distne", "landmarks", "none"),
+                        help="non-FastRP methods: Procrustes-aligned halos, DistNE fusion, one "
+                        "basis fitted on landmark nodes (IRWE methods), or raw (default: "
+                        "landmarks for irwe*, aligned otherwise)")
+    parser.add_argument("--landmarks", type=int, default=100_000,
+                        help="landmark mode: about how many sampled nodes the maps are fitted "
+                        "on (all nodes when the graph has fewer)")
     parser.add_argument("--halo-hops", type=int, default=None,
                         help="halo radius (default 1; 2 for orbit methods)")
     parser.add_argument("--halo-cap", type=int, default=64,
@@ -493,7 +548,8 @@ def main(argv=None):
                max_arcs=args.max_arcs, growth=args.growth, assignment=args.assignment,
                mode=args.mode, halo_hops=args.halo_hops, halo_cap=args.halo_cap,
                anchors=args.anchors, align_iterations=args.align_iterations,
-               border_dim=args.border_dim, directed=args.directed, overwrite=args.overwrite,
+               border_dim=args.border_dim, landmarks=args.landmarks, directed=args.directed,
+               overwrite=args.overwrite,
                fmt=args.format, delimiter=args.delimiter, src_col=args.src_col,
                dst_col=args.dst_col, weight_col=args.weight_col, keep_work=args.keep_work)
     common.log(f"embed: {meta['graph']['nodes']} nodes, {meta['partitioning']['partitions_used']} "

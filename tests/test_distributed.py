@@ -371,3 +371,57 @@ def test_a_partition_without_edges_gets_zero_vectors():
     E, _ = D.embed_partitioned(g, np.array([0, 0, 0, 1]), method="irwe", dim=4, mode="none",
                                anchors=0, params={"identity_walks": 10, "walks_per_node": 2})
     assert np.all(E[3] == 0) and np.any(E[:3])
+
+
+# -- landmark mode (IRWE in one basis) -----------------------------------------------------------
+
+LM_PARAMS = {"irwe": {"identity_walks": "60", "walks_per_node": "4", "walk_length": "20"},
+             "irwe_identity": {"identity_walks": "60"},
+             "irwe_position": {"walks_per_node": "4", "walk_length": "20"}}
+
+
+@pytest.mark.parametrize("method", sorted(LM_PARAMS))
+def test_landmark_mode_on_one_partition_is_the_single_machine_irwe(method):
+    g = ge.as_csr(nx.relaxed_caveman_graph(5, 7, 0.2, seed=3))
+    want = embed(g, method, dim=8, random_state=2, params=LM_PARAMS[method]).vectors
+    got, stats = D.embed_partitioned(g, np.zeros(g.n, int), method=method, dim=8,
+                                     random_state=2, params=LM_PARAMS[method], mode="landmarks")
+    assert stats["landmarks"] == g.n
+    assert np.max(np.abs(got - want)) <= 1e-4 * max(1.0, np.abs(want).max())
+
+
+def test_landmark_mode_shares_one_basis_across_partitions():
+    """With every node a landmark, the partitions' rows come from one fit: a node's vector is
+    the fitted map of its own statistics, so nodes whose member subgraph is the whole graph get
+    exactly their single-machine rows, whichever partition owns them."""
+    G = nx.disjoint_union(nx.relaxed_caveman_graph(4, 6, 0.2, seed=1),
+                          nx.relaxed_caveman_graph(4, 6, 0.2, seed=2))
+    g = ge.as_csr(G)
+    parts = np.zeros(g.n, int)
+    parts[24:] = 1  # one component per partition: each member subgraph is its component
+    p = LM_PARAMS["irwe_identity"]
+    got, _ = D.embed_partitioned(g, parts, method="irwe_identity", dim=6, random_state=0,
+                                 params=p, mode="landmarks")
+    want = embed(g, "irwe_identity", dim=6, random_state=0, params=p).vectors
+    assert np.max(np.abs(got - want)) <= 1e-4 * np.abs(want).max()
+
+
+def test_landmark_sample_is_a_pure_function_of_seed_and_key():
+    keys = np.arange(20_000, dtype=np.uint64)
+    t = D.landmark_threshold(len(keys), 2_000)
+    m = D.landmark_mask(keys, t, seed=1)
+    assert 1_800 < m.sum() < 2_200
+    assert np.array_equal(D.landmark_mask(keys[::-1], t, seed=1), m[::-1])  # order-free
+    assert not np.array_equal(D.landmark_mask(keys, t, seed=2), m)
+    assert D.landmark_mask(keys, D.landmark_threshold(len(keys), 10**6), seed=1).all()
+    # independent of hash partitioning with the same seed
+    parts = D.hash_partition(keys, 4, seed=1)
+    assert all(0.2 < np.mean(parts[m] == p) < 0.3 for p in range(4))
+
+
+def test_landmark_mode_rejects_methods_it_cannot_fit():
+    g = ge.as_csr(nx.karate_club_graph())
+    with pytest.raises(ValueError, match="mode='aligned'"):
+        D.embed_partitioned(g, np.zeros(g.n, int), method="orbits", dim=8, mode="landmarks")
+    with pytest.raises(ValueError, match="landmarks"):
+        D.landmark_threshold(10, 0)

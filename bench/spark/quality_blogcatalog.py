@@ -4,7 +4,7 @@
 
 The partitioned embeddings are computed by graphembed.distributed.embed_partitioned, the
 in-process twin of spark_jobs/embed.py (same per-partition adapters, same halo, anchors and
-Procrustes rounds; the Spark job only moves the tables). Partitions: DistNE-style locality
+Procrustes rounds, same landmark fit; the Spark job only moves the tables). Partitions: DistNE-style locality
 growth (graphembed.distributed.grow_partitions) with the arc cap that gives about P partitions,
 and hash partitioning for comparison. Micro/Macro-F1 of one-vs-rest logistic regression
 (graphembed.evaluation) at several training ratios; the same splits for every embedding.
@@ -34,7 +34,8 @@ def main():
     ap.add_argument("--ratios", default="0.1,0.5,0.9")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--runs", default="single,aligned-locality,aligned-hash,distne-locality,"
-                    "distne-hash", help="which runs (comma-separated)")
+                    "distne-hash,landmarks-hash,landmarks-locality",
+                    help="which runs (comma-separated)")
     ap.add_argument("--append", action="store_true",
                     help="add the rows to an existing results/quality_blogcatalog.json")
     args = ap.parse_args()
@@ -74,7 +75,10 @@ def main():
                  "aligned-locality": (f"aligned, locality cap for P={P}", parts_loc, "aligned"),
                  "aligned-hash": (f"aligned, hash P={P}", parts_hash, "aligned"),
                  "distne-locality": (f"DistNE mode, locality cap for P={P}", parts_loc, "distne"),
-                 "distne-hash": (f"DistNE mode, hash P={P}", parts_hash, "distne")}
+                 "distne-hash": (f"DistNE mode, hash P={P}", parts_hash, "distne"),
+                 "landmarks-hash": (f"landmarks, hash P={P}", parts_hash, "landmarks"),
+                 "landmarks-locality": (f"landmarks, locality cap for P={P}", parts_loc,
+                                        "landmarks")}
         runs = [every[r] for r in args.runs.split(",")]
         for name, parts, mode in runs:
             t0 = time.perf_counter()

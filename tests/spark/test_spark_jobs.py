@@ -216,6 +216,36 @@ def test_orbits_one_partition_and_aligned_match_in_process(spark, tmp_path):
     assert np.max(np.abs(X - want)) <= 1e-4
 
 
+def test_irwe_landmark_mode_matches_in_process_and_one_machine(spark, tmp_path):
+    """IRWE through Spark in one landmark basis: one partition = single-machine IRWE; three
+    hash partitions = the in-process twin (same statistics, same fit, same maps)."""
+    from spark_jobs import embed
+
+    G = nx.relaxed_caveman_graph(6, 8, 0.15, seed=2)
+    e = np.array(G.edges, dtype=np.int64)
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(tmp_path / "edges.parquet")
+    g = ge.as_csr((e[:, 0], e[:, 1]))
+    params = {"identity_walks": "60", "walks_per_node": "4", "walk_length": "20"}
+    meta = embed.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "one"),
+                     method="irwe", partitions=1, dim=8, seed=5, params=params)
+    assert meta["mode"] == "landmarks" and meta["stats"]["landmarks"] == g.n
+    ids, X = read_embedding(tmp_path / "one")
+    want = embed_one(g, "irwe", dim=8, random_state=5, params=params).vectors
+    assert np.max(np.abs(X - single(ids, g, want))) <= 1e-4
+    embed.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "three"), method="irwe",
+              partitions=3, dim=8, seed=5, params=params, keep_work=True)
+    ids, X = read_embedding(tmp_path / "three")
+    parts = pd.read_parquet(tmp_path / "three" / "_work" / "partition" / "level=0").sort_values(
+        "node")["part"].to_numpy()
+    assert len(np.unique(parts)) == 3
+    twin, stats = D.embed_partitioned(g, parts, method="irwe", dim=8, random_state=5,
+                                      params=params, mode="landmarks")
+    assert stats["landmarks"] == g.n
+    assert np.max(np.abs(X - twin[g.index_of(ids)])) <= 1e-4
+    # and it is not the one-partition result: the partitions really saw partial subgraphs
+    assert np.max(np.abs(X - single(ids, g, want))) > 1e-2
+
+
 @pytest.mark.slow
 def test_locality_partition_spark_growth_equals_reference(spark, tmp_path):
     from spark_jobs import clean, partition
