@@ -72,6 +72,21 @@ def close(E, ref, rtol=2e-4):
     np.testing.assert_allclose(E, ref, rtol=rtol, atol=rtol * scale)
 
 
+def close_standardized(E, G, X0, **opts):
+    """``E`` against the dense reference, first unstandardised (float32 rounding only), then
+    standardised with a tolerance that grows with the conditioning of the standardisation:
+    a column whose spread is a small fraction of its values (several mean-transition steps on
+    a tiny graph) turns float32 rounding of the values into larger errors of the z-scores."""
+    raw = dense_fastrp(G, X0, standardize=False, **opts)
+    close(fastrp(G, projection=X0, standardize=False, dim=X0.shape[1], **opts), raw)
+    keep = raw.any(axis=1)
+    spread = raw[keep].std(axis=0) if keep.any() else np.ones(1)
+    cond = float(np.abs(raw).max() / max(spread.min(), 1e-30))
+    ref = dense_fastrp(G, X0, **opts)
+    scale = max(1.0, float(np.abs(ref).max()))
+    np.testing.assert_allclose(E, ref, rtol=2e-4, atol=2e-4 * scale + 1e-6 * cond)
+
+
 def gaussian(n, dim, seed=0):
     return np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
 
@@ -122,9 +137,11 @@ def test_directed_graphs(direction, weighted):
     for k, G in enumerate(random_graphs(12, max_nodes=25, seed=5, directed=True,
                                         weighted=weighted)):
         X0 = gaussian(G.number_of_nodes(), dim, seed=k)
-        for opts in ({}, {"transition": "sum", "standardize": False, "self_influence": 1.0}):
-            E = fastrp(G, dim=dim, projection=X0, direction=direction, **opts)
-            close(E, dense_fastrp(G, X0, direction=direction, **opts))
+        E = fastrp(G, dim=dim, projection=X0, direction=direction)
+        close_standardized(E, G, X0, direction=direction)
+        opts = {"transition": "sum", "standardize": False, "self_influence": 1.0}
+        E = fastrp(G, dim=dim, projection=X0, direction=direction, **opts)
+        close(E, dense_fastrp(G, X0, direction=direction, **opts))
 
 
 def test_direction_is_ignored_for_undirected_graphs():
