@@ -360,9 +360,12 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
         # last step, into the buffer N_{k-2} leaves free: two n × dim buffers instead of three.
         k = len(weights)
         pair = alpha0 == 0.0 and not keep_iterations and not any(weights[:-2])
+        nonzero = [i for i, a in enumerate(weights) if a != 0.0]
+        first_write = nonzero[0] if nonzero and alpha0 == 0.0 else -1  # E = a·N there, no read
         modes = [_k.E_ASSIGN if pair and i == k - 1 == 0 else
                  _k.E_PAIR if pair and i == k - 1 else
-                 _k.E_NONE if pair or a == 0.0 else _k.E_ADD for i, a in enumerate(weights)]
+                 _k.E_NONE if pair or a == 0.0 else
+                 _k.E_ASSIGN if i == first_write else _k.E_ADD for i, a in enumerate(weights)]
         E = None
         if not pair:
             E = np.empty((n, dim), dtype=np.float32)
