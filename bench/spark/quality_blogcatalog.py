@@ -1,13 +1,15 @@
-"""Node classification on BlogCatalog: single machine vs 4 partitions (aligned, DistNE mode).
+"""Node classification on BlogCatalog: single machine vs 4 partitions (landmarks, aligned,
+DistNE mode).
 
     python bench/spark/quality_blogcatalog.py [--quick] [--methods irwe,orbits] [--partitions 4]
 
 The partitioned embeddings are computed by graphembed.distributed.embed_partitioned, the
 in-process twin of spark_jobs/embed.py (same per-partition adapters, same halo, anchors and
-Procrustes rounds, same landmark fit; the Spark job only moves the tables). Partitions: DistNE-style locality
-growth (graphembed.distributed.grow_partitions) with the arc cap that gives about P partitions,
-and hash partitioning for comparison. Micro/Macro-F1 of one-vs-rest logistic regression
-(graphembed.evaluation) at several training ratios; the same splits for every embedding.
+Procrustes rounds, same landmark fit; the Spark job only moves the tables). Partitions:
+DistNE-style locality growth (graphembed.distributed.grow_partitions) with the arc cap that
+gives about P partitions, and hash partitioning for comparison. Micro/Macro-F1 of one-vs-rest
+logistic regression (graphembed.evaluation) at several training ratios; the same splits for
+every embedding. Orbits use the 19 keys of adjacent pairs by default (--orbit-keys).
 Writes bench/spark/results/quality_blogcatalog.json and .md.
 """
 
@@ -36,6 +38,8 @@ def main():
     ap.add_argument("--runs", default="single,aligned-locality,aligned-hash,distne-locality,"
                     "distne-hash,landmarks-hash,landmarks-locality",
                     help="which runs (comma-separated)")
+    ap.add_argument("--orbit-keys", default="h1", choices=("h1", "all"),
+                    help="orbits: the 19 keys of adjacent pairs (default) or all 27 h <= 2")
     ap.add_argument("--append", action="store_true",
                     help="add the rows to an existing results/quality_blogcatalog.json")
     args = ap.parse_args()
@@ -70,6 +74,12 @@ def main():
         params = {}
         if args.quick and method == "irwe":
             params = {"identity_walks": "200", "walks_per_node": "5"}
+        if method == "orbits" and args.orbit_keys == "h1":
+            # the 19 keys of adjacent pairs: on BlogCatalog A² is 62 % dense, so each of the 8
+            # distance-2 orbit matrices would hold ~65 M entries
+            from graphembed.orbits import KEYS
+
+            params = {"keys": ";".join(",".join(map(str, k)) for k in KEYS if k[0] == 1)}
         hops = 2 if method.startswith("orbit") else 1
         every = {"single": ("single machine", None, None),
                  "aligned-locality": (f"aligned, locality cap for P={P}", parts_loc, "aligned"),
@@ -91,8 +101,8 @@ def main():
                                                halo_hops=hops, anchors=args.dim)
             seconds = time.perf_counter() - t0
             s = score(X, f"{method} {name}")
-            row = {"method": method, "run": name, "seconds": seconds, "scores": s,
-                   "stats": {k: v for k, v in stats.items() if k != "mode"}}
+            row = {"method": method, "run": name, "params": params, "seconds": seconds,
+                   "scores": s, "stats": {k: v for k, v in stats.items() if k != "mode"}}
             rows.append(row)
             print(json.dumps(row), flush=True)
     if args.append:
