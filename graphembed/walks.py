@@ -688,10 +688,11 @@ class IRWE(ParamsMixin):
         self._seed = check_seed("random_state", self.random_state)
         id_dim, pos_dim = self._dims(2**62)  # which halves; sizes are checked by the fit
         rows = np.arange(g.n) if rows is None else np.asarray(rows, dtype=np.int64)
+        every = len(rows) == g.n and np.array_equal(rows, np.arange(g.n))
         F = M = None
         with _blas_threads(self.num_threads):
             if id_dim:
-                F = self._identity_stats(g, None if len(rows) == g.n else rows).features()
+                F = self._identity_stats(g, None if every else rows).features()
             if pos_dim:
                 C = cooccurrence(g, window=self.window, walk_length=self.walk_length,
                                  walks_per_node=self.walks_per_node, p=self.p, q=self.q,
@@ -701,7 +702,7 @@ class IRWE(ParamsMixin):
                 self.context_counts_ = np.asarray(C.sum(axis=0)).ravel()
                 self.context_total_ = float(self.context_counts_.sum())
                 M = ppmi(C, negative=self.negative)
-                if len(rows) != g.n:
+                if not every:
                     M = M[rows]
         return F, M
 

@@ -123,3 +123,16 @@ def test_identity_dim_larger_than_features(karate):
     with pytest.raises(ValueError, match="exceeds the .* identity features"):
         ge.irwe(karate, dim=64, identity_dim=64, position_dim=0, steps=(2,), degree_steps=-1,
                 identity_walks=50)
+
+
+def test_statistics_of_chosen_rows_are_those_rows_of_the_full_statistics():
+    G = nx.relaxed_caveman_graph(4, 6, 0.2, seed=4)
+    model = IRWE(8, identity_walks=50, walks_per_node=3, walk_length=12)
+    F, M = model.statistics(G)
+    rows = np.array([5, 0, 17, 3])
+    Fr, Mr = model.statistics(G, rows)
+    assert np.array_equal(Fr, F[rows])
+    assert (abs(Mr - M[rows]) > 0).nnz == 0
+    perm = np.random.default_rng(0).permutation(len(F))  # every row, another order
+    Fp, Mp = model.statistics(G, perm)
+    assert np.array_equal(Fp, F[perm]) and (abs(Mp - M[perm]) > 0).nnz == 0
