@@ -356,16 +356,12 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
         chunks = _k.row_chunks(indptr, _CHUNK_TARGET)
 
         # N_0 = L·R, then E = α_0·norm(N_0), then N_i = A·N_{i-1}, E += α_i·norm(N_i).
-        # When only the last two weights are nonzero (the defaults), E is written once, by the
-        # last step, into the buffer N_{k-2} leaves free: two n × dim buffers instead of three.
+        # When only the last two weights are nonzero (the paper's 0, 0, 1, 6.67), E is written
+        # once, by the last step, into the buffer N_{k-2} leaves free: two n × dim buffers
+        # instead of three.
         k = len(weights)
         pair = alpha0 == 0.0 and not keep_iterations and not any(weights[:-2])
-        nonzero = [i for i, a in enumerate(weights) if a != 0.0]
-        first_write = nonzero[0] if nonzero and alpha0 == 0.0 else -1  # E = a·N there, no read
-        modes = [_k.E_ASSIGN if pair and i == k - 1 == 0 else
-                 _k.E_PAIR if pair and i == k - 1 else
-                 _k.E_NONE if pair or a == 0.0 else
-                 _k.E_ASSIGN if i == first_write else _k.E_ADD for i, a in enumerate(weights)]
+        modes = _e_modes(weights, pair, assign_first=alpha0 == 0.0)
         E = None
         if not pair:
             E = np.empty((n, dim), dtype=np.float32)
@@ -622,6 +618,24 @@ def _threads_for(work, num_threads):
     """
     num_threads = check_threads(num_threads)
     return 1 if work < _SERIAL_WORK else num_threads
+
+
+def _e_modes(weights, pair, assign_first):
+    """How each step updates E (the kernels' ``E_*``): with ``pair`` only the last step writes
+    it (``E_PAIR``, or ``E_ASSIGN`` for a single step); otherwise steps with a zero weight skip
+    it, the first nonzero one assigns (when ``assign_first``: E holds nothing yet) and the
+    others add."""
+    k = len(weights)
+    modes = []
+    for i, a in enumerate(weights):
+        if pair:
+            mode = _k.E_NONE if i < k - 1 else _k.E_ASSIGN if k == 1 else _k.E_PAIR
+        elif a == 0.0:
+            mode = _k.E_NONE
+        else:
+            mode = _k.E_ASSIGN if assign_first and not any(weights[:i]) else _k.E_ADD
+        modes.append(mode)
+    return modes
 
 
 def _weights_or_empty(weights):
