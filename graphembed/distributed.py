@@ -1203,8 +1203,15 @@ def fit_landmarks(pieces, *, method, dim, random_state, params=None):
     Ms = [p[2] for p in pieces if p[2] is not None]
     F = np.vstack(Fs) if Fs else None
     M = sp.vstack(Ms).tocsr() if Ms else None
+    count = int(sum(len(p[0]) for p in pieces))
+    if (F is None and M is None) or count < dim:
+        raise ValueError(
+            f"the landmark fit got statistics for {count} landmark nodes, fewer than dim={dim}; "
+            "sample more landmarks (landmarks= / --landmarks, at least a few times dim) or "
+            "lower dim"
+        )
     model.fit_statistics(F, M)
-    model.landmarks_ = int(sum(len(p[0]) for p in pieces))
+    model.landmarks_ = count
     return model
 
 

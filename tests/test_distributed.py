@@ -421,6 +421,9 @@ def test_landmark_sample_is_a_pure_function_of_seed_and_key():
 
 def test_landmark_mode_rejects_methods_it_cannot_fit():
     g = ge.as_csr(nx.karate_club_graph())
+    with pytest.raises(ValueError, match="fewer than dim=8.*--landmarks"):
+        D.embed_partitioned(g, np.zeros(g.n, int), method="irwe", dim=8, mode="landmarks",
+                            landmarks=3, params=LM_PARAMS["irwe"])
     with pytest.raises(ValueError, match="mode='aligned'"):
         D.embed_partitioned(g, np.zeros(g.n, int), method="orbits", dim=8, mode="landmarks")
     with pytest.raises(ValueError, match="landmarks"):
