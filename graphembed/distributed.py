@@ -735,6 +735,29 @@ OWNED, HALO, ANCHOR = 0, 1, 2
 SUBGRAPH_SCHEMA = "part int, node long, role int, vec array<float>"
 
 
+def member_graph(arcs, members):
+    """The subgraph of one partition's members: ``(ids, roles, g)``.
+
+    ``ids`` the members' global ids sorted, ``roles`` theirs, ``g`` the directed CSR graph of
+    the arcs between members whose node ids are the members' seeding keys (int64 bits) in
+    member-id order — so every node draws the random numbers it draws on one machine, in the
+    same row order. O(arcs · log members).
+    """
+    from .graph import as_csr
+
+    ids = _np(members, "node", np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    key_ids = _np(members, "key", np.int64)[order]
+    roles = _np(members, "role", np.int32)[order]
+    src, dst = _np(arcs, "src", np.int64), _np(arcs, "dst", np.int64)
+    inside = np.isin(src, ids) & np.isin(dst, ids)
+    cols = [key_ids[np.searchsorted(ids, src[inside])], key_ids[np.searchsorted(ids, dst[inside])]]
+    if "weight" in arcs.column_names:
+        cols.append(_np(arcs, "weight", np.float64)[inside])
+    return ids, roles, as_csr(tuple(cols), nodes=key_ids, directed=True)
+
+
 def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num_threads=1):
     """Per partition: embed the subgraph induced on ``members`` with a registered method.
 
@@ -752,23 +775,9 @@ def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num
     """
     import pyarrow as pa
 
-    from .graph import as_csr
     from .methods import get_method
 
-    ids = _np(members, "node", np.int64)
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
-    keys = _np(members, "key", np.int64)[order].view(np.uint64)
-    roles = _np(members, "role", np.int32)[order]
-    src, dst = _np(arcs, "src", np.int64), _np(arcs, "dst", np.int64)
-    inside = np.isin(src, ids) & np.isin(dst, ids)
-    # the local graph's node ids are the seeding keys (int64 bits), listed in member-id order:
-    # every node then draws the random numbers it draws on one machine, in the same row order
-    key_ids = keys.view(np.int64)
-    cols = [key_ids[np.searchsorted(ids, src[inside])], key_ids[np.searchsorted(ids, dst[inside])]]
-    if "weight" in arcs.column_names:
-        cols.append(_np(arcs, "weight", np.float64)[inside])
-    g = as_csr(tuple(cols), nodes=key_ids, directed=True)
+    ids, roles, g = member_graph(arcs, members)
     m = get_method(method)
     kwargs = {k: v for k, v in m.parse_params(params).items() if v is not None}
     # a partition smaller than dim is embedded in len(ids) columns, padded with zeros (methods
@@ -1150,19 +1159,7 @@ def landmark_statistics(arcs, members, *, method, dim, random_state, params=None
     """
     import scipy.sparse as sp
 
-    from .graph import as_csr
-
-    ids = _np(members, "node", np.int64)
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
-    keys = _np(members, "key", np.int64)[order]
-    roles = _np(members, "role", np.int32)[order]
-    src, dst = _np(arcs, "src", np.int64), _np(arcs, "dst", np.int64)
-    inside = np.isin(src, ids) & np.isin(dst, ids)
-    cols = [keys[np.searchsorted(ids, src[inside])], keys[np.searchsorted(ids, dst[inside])]]
-    if "weight" in arcs.column_names:
-        cols.append(_np(arcs, "weight", np.float64)[inside])
-    g = as_csr(tuple(cols), nodes=keys, directed=True)
+    ids, roles, g = member_graph(arcs, members)
     rows = np.flatnonzero(roles == OWNED)
     model = _irwe_model(method, dim, random_state, params)
     if len(rows) == 0 or g.nnz == 0:
@@ -1236,16 +1233,17 @@ def landmark_rows_table(arcs, members, *, method, dim, random_state, params=None
     ids, F, M = landmark_rows(landmark_statistics(
         arcs, members, method=method, dim=dim, random_state=random_state, params=params,
         landmark_ids=landmark_ids), landmark_ids)
-    f = [[] for _ in ids] if F is None else [row.tolist() for row in F]
-    if M is None:
-        cols, vals = [[] for _ in ids], [[] for _ in ids]
-    else:
-        cols = [M.indices[M.indptr[i]:M.indptr[i + 1]].astype(np.int32) for i in range(len(ids))]
-        vals = [M.data[M.indptr[i]:M.indptr[i + 1]] for i in range(len(ids))]
+    m = len(ids)
+    width = 0 if F is None else F.shape[1]
+    f_off = np.arange(m + 1, dtype=np.int32) * width
+    f_val = np.zeros(0) if F is None else np.ascontiguousarray(F, dtype=np.float64).ravel()
+    m_off = np.zeros(m + 1, np.int32) if M is None else M.indptr.astype(np.int32)
+    cols = np.zeros(0, np.int32) if M is None else M.indices.astype(np.int32)
+    vals = np.zeros(0) if M is None else M.data.astype(np.float64)
     return pa.table({"node": pa.array(ids, pa.int64()),
-                     "f": pa.array(f, pa.list_(pa.float64())),
-                     "cols": pa.array(cols, pa.list_(pa.int32())),
-                     "vals": pa.array(vals, pa.list_(pa.float64()))})
+                     "f": pa.ListArray.from_arrays(pa.array(f_off), pa.array(f_val)),
+                     "cols": pa.ListArray.from_arrays(pa.array(m_off), pa.array(cols)),
+                     "vals": pa.ListArray.from_arrays(pa.array(m_off), pa.array(vals))})
 
 
 def landmark_piece_from_table(table, *, num_landmarks, has_identity, has_position):
@@ -1258,7 +1256,8 @@ def landmark_piece_from_table(table, *, num_landmarks, has_identity, has_positio
     ids = _np(table, "node", np.int64)
     F = M = None
     if has_identity:
-        F = np.asarray(table.column("f").to_pylist(), dtype=np.float64).reshape(len(ids), -1)
+        f = table.column("f").combine_chunks()
+        F = np.asarray(f.flatten(), dtype=np.float64).reshape(len(ids), -1)
     if has_position:
         cols = table.column("cols").combine_chunks()
         vals = table.column("vals").combine_chunks()
