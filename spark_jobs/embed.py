@@ -211,11 +211,17 @@ def _members(spark, arcs, nodes, assign, *, hops, cap, anchors, seed):
 
 
 def _member_arcs(arcs, members):
+    """``part, src, dst[, weight]``: the arcs between two members of the same partition.
+
+    The two sides of the self-join get their own column names (``ps``, ``pd``): joining on a
+    shared ``part`` made Spark refuse the plan as an ambiguous self-join when ``part`` was a
+    literal (the DistNE border task)."""
     from pyspark.sql import functions as F
 
-    m_src = members.select("part", F.col("node").alias("src"))
-    m_dst = members.select("part", F.col("node").alias("dst"))
-    return arcs.join(m_src, "src").join(m_dst, ["part", "dst"])
+    m_src = members.select(F.col("part").alias("ps"), F.col("node").alias("src"))
+    m_dst = members.select(F.col("part").alias("pd"), F.col("node").alias("dst"))
+    return (arcs.join(m_src, "src").join(m_dst, "dst").where(F.col("ps") == F.col("pd"))
+            .select(F.col("ps").alias("part"), *arcs.columns))
 
 
 def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, params, mode,
