@@ -491,25 +491,30 @@ def fastrp_settings(params=None, *, dim=128, random_state=0, num_nodes=None, dir
     return out
 
 
-def _add_normalized(E, X, alpha, normalize):
-    """``E += alpha · rownorm(X)`` exactly as graphembed.fastrp accumulates (float32 E)."""
+def _add_normalized(E, X, alpha, normalize, block=8192):
+    """``E += alpha · rownorm(X)`` exactly as graphembed.fastrp accumulates (float32 E), a block
+    of rows at a time (temporaries of ``block`` rows, not of ``X``'s size)."""
     if alpha == 0.0:
         return
-    if normalize:
-        sq = np.einsum("ij,ij->i", X.astype(np.float64), X.astype(np.float64))
-        f = np.zeros(len(X), dtype=np.float32)
-        nz = sq > 0
-        f[nz] = (alpha / np.sqrt(sq[nz])).astype(np.float32)
-    else:
-        f = np.full(len(X), np.float32(alpha), dtype=np.float32)
-    E += f[:, None] * X
+    for a in range(0, len(X), block):
+        x = X[a:a + block]
+        if normalize:
+            x64 = x.astype(np.float64)
+            sq = np.einsum("ij,ij->i", x64, x64)
+            f = np.zeros(len(x), dtype=np.float32)
+            nz = sq > 0
+            f[nz] = (alpha / np.sqrt(sq[nz])).astype(np.float32)
+        else:
+            f = np.full(len(x), np.float32(alpha), dtype=np.float32)
+        E[a:a + block] += f[:, None] * x
 
 
 def fastrp_initial(nodes, *, settings):
     """Per partition: ``N_0 = L·R`` and ``E = α_0·norm(N_0)`` for owned nodes.
 
-    ``nodes``: Arrow table ``part, node, key, degree``. Returns ``part, node, key, degree, P, E``
-    (``P`` the vector that propagates next). Time O(rows · dim).
+    ``nodes``: Arrow table ``part, li, node, key, degree`` (``li``: the node's row among its
+    partition's owned nodes, 0..owned−1). Returns :data:`FASTRP_STATE_SCHEMA` (``P`` the vector
+    that propagates next). Time O(rows · dim).
     """
     import pyarrow as pa
 
@@ -527,55 +532,176 @@ def fastrp_initial(nodes, *, settings):
     E = np.zeros_like(P)
     _add_normalized(E, P, settings["self_influence"], settings["normalize"])
     return pa.table({
-        "part": nodes.column("part"), "node": nodes.column("node"), "key": nodes.column("key"),
-        "degree": nodes.column("degree"), "P": vectors_to_arrow(P), "E": vectors_to_arrow(E),
+        "part": nodes.column("part"), "li": nodes.column("li"), "node": nodes.column("node"),
+        "key": nodes.column("key"), "degree": nodes.column("degree"), "P": vectors_to_arrow(P),
+        "E": vectors_to_arrow(E),
     })
 
 
-FASTRP_STATE_SCHEMA = ("part int, node long, key long, degree double, P array<float>, "
+FASTRP_STATE_SCHEMA = ("part int, li int, node long, key long, degree double, P array<float>, "
                        "E array<float>")
 
+#: Row kinds of a propagation stream: a node's vector, an arc into it.
+VECTOR, ARC = 0, 1
 
-def fastrp_step(arcs, rows, *, settings, step):
-    """Per partition, one propagation step: ``N_i = A·N_{i-1}``, ``E += α_i·norm(N_i)``.
+#: Columns of a propagation stream (:func:`fastrp_stream_step`), none null except P and E.
+FASTRP_STREAM_COLUMNS = ("part", "ukey", "kind", "li", "w", "node", "key", "degree", "P", "E")
 
-    Parameters
-    ----------
-    arcs : Arrow table ``part, src, dst[, weight]``: every arc leaving an owned node.
-    rows : Arrow table ``part, node, key, degree, P, E, owned``: the owned nodes' state, and the
-        ghosts' ``P`` (``owned`` false, ``E`` null) — each ghost once.
-    step : int, 1..k (selects α_i).
 
-    Returns the owned nodes' new state (:data:`FASTRP_STATE_SCHEMA`). Neighbours are summed by
-    increasing key, graphembed.fastrp's order, so the rows match one machine's to the bit before
-    standardisation. Time O(arcs·dim + rows·dim), memory O(arcs + rows·dim).
+def stream_batch_rows(dim, target_bytes=32 << 20):
+    """Rows per Arrow batch of a propagation stream: about ``target_bytes`` of vectors, so a
+    task holds one bounded batch whatever the size of its partition."""
+    return max(1024, int(target_bytes) // (4 * int(dim)))
+
+
+def stream_sort_key(keys):
+    """int64 whose signed order is the unsigned order of the uint64 ``keys`` (key XOR 2⁶³):
+    sorting a stream by it lists neighbours in graphembed.fastrp's summation order."""
+    k = np.asarray(keys).astype(np.int64, copy=False).view(np.uint64)
+    return (k ^ np.uint64(1 << 63)).view(np.int64)
+
+
+def fastrp_stream_table(state, ghosts, arcs):
+    """One partition's propagation stream as one sorted Arrow table (in-process runs, benchmarks;
+    Spark builds the same rows with a union and ``sortWithinPartitions``).
+
+    ``state``: the owned rows (:data:`FASTRP_STATE_SCHEMA`); ``ghosts``: ``node, key, P`` of the
+    ghost rows, each once; ``arcs``: ``part, si, dkey[, weight]`` (source row, target key).
+    Time O((rows + arcs) log), memory that of the stream.
     """
     import pyarrow as pa
 
-    from .fastrp import propagate
+    n_own, n_gh, m = state.num_rows, ghosts.num_rows, arcs.num_rows
+    part = _np(state, "part", np.int32)[:1] if n_own else _np(arcs, "part", np.int32)[:1]
+    p = int(part[0]) if len(part) else 0
+    keys = np.concatenate([_np(state, "key", np.int64), _np(ghosts, "key", np.int64),
+                           _np(arcs, "dkey", np.int64)])
+    kind = np.concatenate([np.full(n_own + n_gh, VECTOR, np.int32), np.full(m, ARC, np.int32)])
+    li = np.concatenate([_np(state, "li", np.int32), np.full(n_gh, -1, np.int32),
+                         _np(arcs, "si", np.int32)])
+    w = np.ones(n_own + n_gh + m, np.float32)
+    if "weight" in arcs.column_names:
+        w[n_own + n_gh:] = _np(arcs, "weight", np.float32)
+    node = np.concatenate([_np(state, "node", np.int64), _np(ghosts, "node", np.int64),
+                           np.zeros(m, np.int64)])
+    degree = np.concatenate([_np(state, "degree", np.float64), np.zeros(n_gh + m)])
+    ukey = stream_sort_key(keys)
+    list_null = pa.nulls(m, pa.list_(pa.float32()))
+    P = pa.concat_arrays([_chunk(state.column("P")), _chunk(ghosts.column("P")), list_null])
+    E = pa.concat_arrays([_chunk(state.column("E")),
+                          pa.nulls(n_gh + m, pa.list_(pa.float32()))])
+    order = np.lexsort((kind, ukey))
+    table = pa.table({"part": np.full(len(keys), p, np.int32), "ukey": ukey, "kind": kind,
+                      "li": li, "w": w, "node": node, "key": keys, "degree": degree,
+                      "P": P, "E": E})
+    return table.take(pa.array(order))
+
+
+def _chunk(column):
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        return (column.combine_chunks() if column.num_chunks
+                else pa.array([], column.type))
+    return column
+
+
+def _list_buffers(column):
+    """(offsets int64, values float32) of an Arrow ``list<float>`` array, offsets absolute into
+    the values (nulls have length 0)."""
+    off = column.offsets.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    vals = column.values.to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    return off, vals
+
+
+def fastrp_stream_step(batches, *, settings, step, owned_counts, weighted=False):
+    """``mapInArrow`` body of one propagation step: ``N_i = A·N_{i-1}``, ``E += α_i·norm(N_i)``.
+
+    ``batches``: a task's propagation stream (:data:`FASTRP_STREAM_COLUMNS`) sorted by
+    ``(part, ukey, kind)``: for every node an owned partition reads (its own nodes and its ghosts,
+    each once) a vector row, then the arcs of that partition into the node. Each owned row sums
+    its neighbours by increasing key with the float32 operations of graphembed.fastrp, so the
+    result matches one machine's to the bit before standardisation.
+    ``owned_counts``: {part: number of owned nodes}. ``weighted``: use the arcs' ``w``.
+
+    Yields the owned nodes' new state (:data:`FASTRP_STATE_SCHEMA`), one batch per partition.
+    Time O(arcs·dim + rows·dim). Memory O(owned·dim) per partition — two owned × dim float32
+    buffers and one input batch: ghost rows and arcs stream through and are never held, so a
+    task's memory does not grow with its ghosts (the graph's size), only with its owned rows.
+    """
+    import pyarrow as pa
+
+    from ._kernels.fastrp import stream_accumulate
+    from .fastrp import _inverse
 
     dim = settings["dim"]
-    owned_mask = _np(rows, "owned", bool)
-    owned = rows.filter(pa.array(owned_mask))
-    ghosts = rows.filter(pa.array(~owned_mask))
-    own_ids = _np(owned, "node", np.int64)
-    ghost_ids = _np(ghosts, "node", np.int64)
-    keys = np.concatenate([_np(owned, "key", np.int64), _np(ghosts, "key", np.int64)])
-    X = np.concatenate([vectors_from_arrow(owned.column("P"), dim),
-                        vectors_from_arrow(ghosts.column("P"), dim)])
-    weight = _np(arcs, "weight", np.float32) if "weight" in arcs.column_names else None
-    indptr, indices, w, _ = local_csr(_np(arcs, "src", np.int64), _np(arcs, "dst", np.int64),
-                                      weight, own_ids, extra=ghost_ids,
-                                      column_keys=keys)
-    N = propagate(indptr, indices, w, X, transition=settings["transition"],
-                  degrees=_np(owned, "degree", np.float64))
-    E = vectors_from_arrow(owned.column("E"), dim).copy()
     alpha = settings["iteration_weights"][step - 1]
-    _add_normalized(E, N, alpha, settings["normalize"])
-    return pa.table({
-        "part": owned.column("part"), "node": owned.column("node"), "key": owned.column("key"),
-        "degree": owned.column("degree"), "P": vectors_to_arrow(N), "E": vectors_to_arrow(E),
-    })
+    cur = np.zeros(dim, np.float32)
+    cur_key = np.zeros(2, np.int64)
+    st = None
+
+    def start(p):
+        if p not in owned_counts:
+            raise ValueError(f"partition {p} is in the stream but not in owned_counts")
+        n = int(owned_counts[p])
+        cur_key[1] = 0
+        return {"part": p, "acc": np.zeros((n, dim), np.float32),
+                "E": np.zeros((n, dim), np.float32), "node": np.zeros(n, np.int64),
+                "key": np.zeros(n, np.int64), "degree": np.zeros(n), "seen": 0}
+
+    def finish(st):
+        n = len(st["node"])
+        if st["seen"] != n:
+            raise ValueError(f"partition {st['part']}: {st['seen']} owned vector rows in the "
+                             f"stream, owned_counts says {n}")
+        N = st["acc"]
+        if settings["transition"] == "mean":
+            N *= _inverse(st["degree"])[:, None]
+        E = st["E"]
+        _add_normalized(E, N, alpha, settings["normalize"])
+        return pa.RecordBatch.from_arrays(
+            [pa.array(np.full(n, st["part"], np.int32)), pa.array(np.arange(n, dtype=np.int32)),
+             pa.array(st["node"]), pa.array(st["key"]), pa.array(st["degree"]),
+             vectors_to_arrow(N), vectors_to_arrow(E)],
+            names=["part", "li", "node", "key", "degree", "P", "E"])
+
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        parts = _np(batch, "part", np.int64)
+        cuts = np.flatnonzero(np.diff(parts)) + 1
+        for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)]):
+            p = int(parts[a])
+            if st is None or st["part"] != p:
+                if st is not None:
+                    yield finish(st)
+                st = start(p)
+            piece = batch.slice(a, b - a)
+            kind = _np(piece, "kind", np.int32)
+            li = _np(piece, "li", np.int32)
+            own = (kind == VECTOR) & (li >= 0)
+            n = len(st["node"])
+            bad = ((li < 0) | (li >= n)) & (kind == ARC) | own & (li >= n)
+            if bad.any():
+                raise ValueError(f"partition {p}: row index {li[bad][0]} outside its "
+                                 f"{n} owned rows")
+            idx = li[own]
+            st["node"][idx] = _np(piece, "node", np.int64)[own]
+            st["key"][idx] = _np(piece, "key", np.int64)[own]
+            st["degree"][idx] = _np(piece, "degree", np.float64)[own]
+            st["seen"] += int(own.sum())
+            p_off, p_val = _list_buffers(piece.column("P"))
+            e_off, e_val = _list_buffers(piece.column("E"))
+            ukey = _np(piece, "ukey", np.int64)
+            miss = stream_accumulate(ukey, kind, li, _np(piece, "w", np.float32), bool(weighted),
+                                     p_off, p_val, e_off, e_val, cur, cur_key, st["acc"], st["E"])
+            if miss >= 0:
+                raise ValueError(
+                    f"partition {p}: an arc into the node of sort key {ukey[miss]} comes "
+                    "before any vector row of that node; the stream must hold every ghost "
+                    "once and be sorted by (part, ukey, kind)")
+    if st is not None:
+        yield finish(st)
 
 
 def column_moments(table, *, dim, center=None):
@@ -670,13 +796,14 @@ def ghost_pairs(src_part, dst, dst_part):
     return pairs[:, 0], pairs[:, 1]
 
 
-def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None):
+def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, batch_rows=1000):
     """FastRP computed partition by partition with one boundary exchange per step, in-process.
 
     The same adapters and the same dataflow as ``spark_jobs/embed.py``: random rows from the
     global keys, each ghost vector shipped once per partition that needs it, column moments
-    reduced across partitions for the final standardisation. Equals :func:`graphembed.fastrp` up
-    to float rounding. Returns (E float32 (n, dim) in row order, stats dict with the number of
+    reduced across partitions for the final standardisation; each step streams a partition's
+    sorted vector and arc rows through :func:`fastrp_stream_step` in batches of ``batch_rows``.
+    Equals :func:`graphembed.fastrp` up to float rounding. Returns (E float32 (n, dim) in row order, stats dict with the number of
     vectors exchanged). Time O(k·(nnz + ghosts)·dim), memory O(n·dim) (one process).
 
     >>> import networkx as nx, graphembed as ge
@@ -694,24 +821,36 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None):
                                directed=g.directed)
     nodes, arcs = _graph_tables(g, parts)
     parts = _np(nodes, "part", np.int64)
-    g_node, g_part = ghost_pairs(_np(arcs, "part"), _np(arcs, "dst"), parts[_np(arcs, "dst")])
+    keys = _np(nodes, "key", np.int64)
+    # li: a node's row among its partition's owned nodes (by id, as the Spark job numbers them)
+    order = np.lexsort((np.arange(g.n), parts))
+    first = np.searchsorted(parts[order], parts[order], side="left")
+    li = np.empty(g.n, np.int32)
+    li[order] = np.arange(g.n) - first
+    nodes = nodes.append_column("li", pa.array(li))
+    src, dst = _np(arcs, "src"), _np(arcs, "dst")
+    arcs = arcs.append_column("si", pa.array(li[src])).append_column("dkey", pa.array(keys[dst]))
+    g_node, g_part = ghost_pairs(_np(arcs, "part"), dst, parts[dst])
     arcs_by = _split(arcs)
+    owned_counts = {int(p): int(c) for p, c in zip(*np.unique(parts, return_counts=True))}
     state = {p: fastrp_initial(t, settings=settings) for p, t in _split(nodes).items()}
     exchanged = 0
     for step in range(1, len(settings["iteration_weights"]) + 1):
         everything = pa.concat_tables(list(state.values()))
-        order = np.argsort(_np(everything, "node"))
+        by_node = np.argsort(_np(everything, "node"))
         new = {}
         for p, own in state.items():
             sel = g_node[g_part == p]
             exchanged += len(sel)
-            ghosts = everything.take(pa.array(order[sel]))
-            rows = pa.concat_tables([
-                own.append_column("owned", pa.array(np.ones(own.num_rows, bool))),
-                ghosts.append_column("owned", pa.array(np.zeros(ghosts.num_rows, bool))),
-            ])
-            empty = arcs.schema.empty_table()
-            new[p] = fastrp_step(arcs_by.get(p, empty), rows, settings=settings, step=step)
+            ghosts = everything.take(pa.array(by_node[sel])).select(["node", "key", "P"])
+            part_arcs = arcs_by.get(p, arcs.schema.empty_table())
+            stream = fastrp_stream_table(own, ghosts, part_arcs)
+            # small batches, so that vectors and their arcs straddle batch boundaries
+            out = list(fastrp_stream_step(stream.to_batches(max_chunksize=batch_rows),
+                                          settings=settings, step=step,
+                                          owned_counts=owned_counts,
+                                          weighted=g.weights is not None))
+            new[p] = pa.Table.from_batches(out)
         state = new
     everything = pa.concat_tables(list(state.values()))
     mean = scale = None

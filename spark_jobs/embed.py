@@ -47,8 +47,9 @@ def _fault(spark, stage, func, arity):
     (Spark retries it), ``stage:always`` every attempt: the tests use it to show that retries
     give identical output and that a failed job publishes nothing.
     ``spark.graphembed.taskMetrics=DIR`` (benchmarks, local file systems) appends one JSON line per
-    call to ``DIR``: stage, CPU seconds and tracemalloc peak of the Python side. Without either
-    setting, ``func`` is returned unchanged.
+    call to ``DIR``: stage, CPU seconds, tracemalloc peak of the Python side (numpy arrays and
+    Python objects), rows in, and the Python worker's lifetime peak RSS and Arrow pool. Without
+    either setting, ``func`` is returned unchanged.
     """
     spec = spark.conf.get(FAIL_CONF, "") or ""
     metrics = spark.conf.get(METRICS_CONF, "") or ""
@@ -79,22 +80,48 @@ def _fault(spark, stage, func, arity):
             return func(*args)
         import json
         import os
+        import resource
         import time as _time
         import tracemalloc
 
+        import pyarrow as pa
+
+        streamed = [0]
+
+        def counting(batches):
+            for b in batches:
+                streamed[0] += b.num_rows
+                yield b
+
+        def record(cpu, peak, rows):
+            os.makedirs(metrics, exist_ok=True)
+            with open(os.path.join(metrics, f"{os.getpid()}.jsonl"), "a") as fh:
+                fh.write(json.dumps({
+                    "stage": stage, "cpu_s": cpu, "peak_mb": peak / 2**20, "input_rows": rows,
+                    # the Python worker's lifetime peaks (a worker runs several tasks)
+                    "worker_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "worker_arrow_peak_mb": pa.default_memory_pool().max_memory() / 2**20,
+                }) + "\n")
+
+        if len(args) == 1 and hasattr(args[0], "__next__"):
+            # mapInArrow: count the batches as they stream in, hand each output on as it comes
+            def streaming():
+                tracemalloc.start()
+                t0 = _time.process_time()
+                yield from func(counting(args[0]))
+                cpu = _time.process_time() - t0
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                record(cpu, peak, streamed[0])
+
+            return streaming()
         tracemalloc.start()
         t0 = _time.process_time()
         result = func(*args)
-        if not isinstance(result, (list, tuple)) and hasattr(result, "__next__"):
-            result = list(result)  # mapInArrow: drain the generator inside the measurement
         cpu = _time.process_time() - t0
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        rows = sum(getattr(a, "num_rows", 0) for a in args)
-        os.makedirs(metrics, exist_ok=True)
-        with open(os.path.join(metrics, f"{os.getpid()}.jsonl"), "a") as fh:
-            fh.write(json.dumps({"stage": stage, "cpu_s": cpu, "peak_mb": peak / 2**20,
-                                 "input_rows": rows}) + "\n")
+        record(cpu, peak, sum(getattr(a, "num_rows", 0) for a in args))
         return result
 
     if arity == 1:
@@ -114,6 +141,25 @@ def _write(df, path):
 
 
 # ------------------------------------------------------------------------------ FastRP
+def _task_slots(spark, parts):
+    """``part, slot``: an int per graph partition whose Spark hash bucket (Murmur3, as
+    ``repartition(len(parts), "slot")`` computes it) is the partition's rank, so every graph
+    partition gets a task of its own. Hashing ``part`` itself would put several partitions in one
+    task and leave others empty (11 of 20 tasks busy at 10⁷ edges), and that task's time and
+    memory would grow with them."""
+    from pyspark.sql import functions as F
+
+    n = len(parts)
+    found = (spark.range(64 * n + 64).select(F.col("id").cast("int").alias("slot"))
+             .withColumn("bucket", F.pmod(F.hash("slot"), F.lit(n)))
+             .groupBy("bucket").agg(F.min("slot").alias("slot")).collect())
+    slot_of = {r["bucket"]: r["slot"] for r in found}
+    if len(slot_of) < n:
+        raise RuntimeError(f"found hash slots for {len(slot_of)} of {n} partitions")
+    return spark.createDataFrame([(int(p), int(slot_of[i])) for i, p in enumerate(parts)],
+                                 "part int, slot int")
+
+
 def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_nodes, directed,
                      timings):
     """Exact distributed FastRP; returns ``node, embedding`` (materialised) and stats."""
@@ -123,36 +169,76 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
 
     settings = D.fastrp_settings(params, dim=dim, random_state=seed, num_nodes=num_nodes,
                                  directed=directed)
+    from pyspark.sql import Window
+
     nodes = spark.read.parquet(f"{graph_dir}/nodes")
     arcs = spark.read.parquet(f"{graph_dir}/edges")
+    weighted = "weight" in arcs.columns
     t0 = time.perf_counter()
-    arcs_p = _write(arcs.join(assign.select(F.col("node").alias("src"), "part"), "src"),
-                    f"{work}/fastrp/arcs")
-    dst_part = assign.select(F.col("node").alias("dst"), F.col("part").alias("pd"))
-    ghosts = _write(arcs_p.join(dst_part, "dst").where(F.col("part") != F.col("pd"))
+    # li: a node's row among its partition's owned nodes (the streamed step's accumulator row)
+    rank = Window.partitionBy("part").orderBy("node")
+    nodes_p = _write(nodes.join(assign, "node")
+                     .select("part", (F.row_number().over(rank) - 1).cast("int").alias("li"),
+                             "node", "key", "degree"), f"{work}/fastrp/nodes")
+    owned_counts = {r["part"]: r["count"] for r in nodes_p.groupBy("part").count().collect()}
+    # arcs as the stream reads them: owning partition, source row, target key (written once)
+    arcs_p = _write(
+        arcs.join(nodes_p.select(F.col("node").alias("src"), "part", F.col("li").alias("si")),
+                  "src")
+        .join(nodes_p.select(F.col("node").alias("dst"), F.col("key").alias("dkey"),
+                             F.col("part").alias("pd")), "dst"),
+        f"{work}/fastrp/arcs")
+    ghosts = _write(arcs_p.where(F.col("part") != F.col("pd"))
                     .select(F.col("dst").alias("node"), "part").distinct(),
                     f"{work}/fastrp/ghosts")
     n_ghosts = ghosts.count()
     timings["fastrp_ghosts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    nodes_p = nodes.join(assign, "node").select("part", "node", "key", "degree")
     init = functools.partial(D.table_batches, func=D.fastrp_initial, settings=settings)
     state = _write(nodes_p.mapInArrow(_fault(spark, "initial", init, 1), D.FASTRP_STATE_SCHEMA),
                    f"{work}/fastrp/step0")
     timings["fastrp_initial"] = time.perf_counter() - t0
+
+    def ukey(col):
+        return F.col(col).bitwiseXOR(F.lit(-(1 << 63))).alias("ukey")
+
+    no_vec = F.lit(None).cast("array<float>")
+    arc_rows = arcs_p.select(
+        "part", ukey("dkey"), F.lit(D.ARC).alias("kind"), F.col("si").alias("li"),
+        (F.col("weight").cast("float") if weighted else F.lit(1.0).cast("float")).alias("w"),
+        F.lit(0).cast("long").alias("node"), F.lit(0).cast("long").alias("key"),
+        F.lit(0.0).alias("degree"), no_vec.alias("P"), no_vec.alias("E"))
+    slots = _task_slots(spark, sorted(owned_counts))
     k = len(settings["iteration_weights"])
-    for step in range(1, k + 1):
-        t0 = time.perf_counter()
-        ghost_rows = (ghosts.join(state.select("node", "key", "degree", "P"), "node")
-                      .select("part", "node", "key", "degree", "P",
-                              F.lit(None).cast("array<float>").alias("E"),
-                              F.lit(False).alias("owned")))
-        rows = state.withColumn("owned", F.lit(True)).unionByName(ghost_rows)
-        func = functools.partial(D.fastrp_step, settings=settings, step=step)
-        new = arcs_p.groupBy("part").cogroup(rows.groupBy("part")).applyInArrow(
-            _fault(spark, "propagate", func, 2), D.FASTRP_STATE_SCHEMA)
-        state = _write(new, f"{work}/fastrp/step{step}")
-        timings[f"fastrp_step{step}"] = time.perf_counter() - t0
+    # the stream passes through the Python worker one bounded batch at a time
+    batch_conf = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    previous = spark.conf.get(batch_conf, None)
+    spark.conf.set(batch_conf, str(D.stream_batch_rows(dim)))
+    try:
+        for step in range(1, k + 1):
+            t0 = time.perf_counter()
+            own_rows = state.select("part", ukey("key"), F.lit(D.VECTOR).alias("kind"), "li",
+                                    F.lit(1.0).cast("float").alias("w"), "node", "key", "degree",
+                                    "P", "E")
+            ghost_rows = (ghosts.join(state.select("node", "key", "P"), "node")
+                          .select("part", ukey("key"), F.lit(D.VECTOR).alias("kind"),
+                                  F.lit(-1).alias("li"), F.lit(1.0).cast("float").alias("w"),
+                                  "node", "key", F.lit(0.0).alias("degree"), "P",
+                                  no_vec.alias("E")))
+            stream = (own_rows.unionByName(ghost_rows).unionByName(arc_rows)
+                      .join(F.broadcast(slots), "part")
+                      .repartition(len(owned_counts), "slot")
+                      .sortWithinPartitions("part", "ukey", "kind"))
+            func = functools.partial(D.fastrp_stream_step, settings=settings, step=step,
+                                     owned_counts=owned_counts, weighted=weighted)
+            new = stream.mapInArrow(_fault(spark, "propagate", func, 1), D.FASTRP_STATE_SCHEMA)
+            state = _write(new, f"{work}/fastrp/step{step}")
+            timings[f"fastrp_step{step}"] = time.perf_counter() - t0
+    finally:
+        if previous is None:
+            spark.conf.unset(batch_conf)
+        else:
+            spark.conf.set(batch_conf, previous)
     t0 = time.perf_counter()
     mean = scale = None
     if settings["standardize"]:

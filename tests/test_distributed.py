@@ -428,3 +428,60 @@ def test_landmark_mode_rejects_methods_it_cannot_fit():
         D.embed_partitioned(g, np.zeros(g.n, int), method="orbits", dim=8, mode="landmarks")
     with pytest.raises(ValueError, match="landmarks"):
         D.landmark_threshold(10, 0)
+
+
+@pytest.mark.parametrize("batch_rows", [1, 7, 100_000])
+def test_streamed_steps_have_the_bits_of_fastrp(batch_rows):
+    """Before standardisation the streamed step is graphembed.fastrp's float32 arithmetic in its
+    order (neighbours by increasing key, hashed keys of string ids included), however the
+    stream is cut into batches."""
+    params = {"standardize": "false", "iteration_weights": "0.5,1,2"}
+    for i, G in enumerate(random_graphs(5, max_nodes=40, seed=batch_rows, weighted=True)):
+        G = nx.relabel_nodes(G, lambda v: f"n{v}") if i % 2 else G
+        for weight in ("weight", None):
+            g = ge.as_csr(G, weight=weight)
+            parts = D.hash_partition(g.node_keys(), 1 + i % 4, seed=2)
+            E, _ = D.fastrp_partitioned(g, parts, dim=12, random_state=3, params=params,
+                                        batch_rows=batch_rows)
+            want = ge.fastrp(g, dim=12, random_state=3, standardize=False,
+                             iteration_weights=(0.5, 1, 2))
+            assert np.array_equal(E, want)
+
+
+def _one_stream(g, parts, settings):
+    import pyarrow as pa
+
+    nodes, arcs = D._graph_tables(g, parts)
+    li = np.arange(g.n, dtype=np.int32)
+    nodes = nodes.append_column("li", pa.array(li))
+    state = D.fastrp_initial(nodes, settings=settings)
+    arcs = arcs.append_column("si", pa.array(li[D._np(arcs, "src")])).append_column(
+        "dkey", pa.array(g.node_keys().view(np.int64)[D._np(arcs, "dst")]))
+    return state, arcs
+
+
+def test_stream_step_rejects_a_missing_ghost_and_wrong_counts():
+    import pyarrow as pa
+
+    g = ge.as_csr(nx.path_graph(6))
+    settings = D.fastrp_settings(None, dim=4, random_state=0)
+    state, arcs = _one_stream(g, np.zeros(6, np.int64), settings)
+    full = D.fastrp_stream_table(state, state.schema.empty_table().select(["node", "key", "P"]),
+                                 arcs)
+    out = list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
+                                    owned_counts={0: 6}))
+    assert D._np(pa.Table.from_batches(out), "li").tolist() == list(range(6))
+    # node 5's vector row dropped: the arc 4 -> 5 has no vector to read
+    keep = ~((D._np(full, "kind") == D.VECTOR) & (D._np(full, "node") == 5))
+    with pytest.raises(ValueError, match="comes before any vector row"):
+        list(D.fastrp_stream_step(full.filter(pa.array(keep)).to_batches(), settings=settings,
+                                  step=1, owned_counts={0: 6}))
+    with pytest.raises(ValueError, match="owned_counts says 7"):
+        list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
+                                  owned_counts={0: 7}))
+    with pytest.raises(ValueError, match="outside its 5 owned rows"):
+        list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
+                                  owned_counts={0: 5}))
+    with pytest.raises(ValueError, match="not in owned_counts"):
+        list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
+                                  owned_counts={1: 6}))

@@ -367,3 +367,43 @@ def all_finite(E, chunks):
                 if not np.isfinite(E[u, j]):
                     ok[c] = False
     return ok.all()
+
+
+@njit(cache=True, nogil=True)
+def stream_accumulate(ukey, kind, li, w, weighted, p_off, p_val, e_off, e_val, cur, cur_key,
+                      acc, E):
+    """One batch of a partition's propagation stream (distributed FastRP), in stream order.
+
+    The stream lists, by increasing sort key of the target node, each node's vector row
+    (``kind`` 0: its ``P``; ``li >= 0`` for an owned node, whose ``E`` row is copied to
+    ``E[li]``) followed by the arcs into it (``kind`` 1: ``acc[li] += w · P``, ``w`` 1 when not
+    ``weighted``). So every owned row sums its neighbours by increasing key, the order of
+    graphembed.fastrp, with the same float32 operations. ``cur`` and ``cur_key`` (its sort key,
+    and 1 once a vector was seen) carry the last vector across batches. Returns the index of the
+    first arc whose target has no vector row before it (−1 if none).
+    """
+    dim = cur.shape[0]
+    for r in range(kind.shape[0]):
+        if kind[r] == 0:
+            o = p_off[r]
+            for j in range(dim):
+                cur[j] = p_val[o + j]
+            cur_key[0] = ukey[r]
+            cur_key[1] = 1
+            u = li[r]
+            if u >= 0:
+                o = e_off[r]
+                for j in range(dim):
+                    E[u, j] = e_val[o + j]
+        else:
+            if cur_key[1] == 0 or ukey[r] != cur_key[0]:
+                return r
+            s = li[r]
+            if weighted:
+                x = w[r]
+                for j in range(dim):
+                    acc[s, j] += x * cur[j]
+            else:
+                for j in range(dim):
+                    acc[s, j] += cur[j]
+    return -1
