@@ -5,9 +5,11 @@ per-task CPU and peak memory, and a fitted cost per edge per stage.
 
 Runs ``spark_jobs/embed.py``'s ``run`` (clean, hash partition, ghost table, 4 FastRP steps,
 standardisation, output) on bench/spark/rmat.py graphs with partitions = arcs / arcs-per-task,
-in one SparkSession. Stage seconds come from the job's _meta.json; per-task CPU seconds and
-peak Python memory (tracemalloc) from the job's task-metrics hook. Fits seconds = a + b·edges per
-stage (least squares over the sizes run). Writes bench/spark/results/pipeline.json and .md.
+in one SparkSession. Stage seconds come from the job's _meta.json; per-task CPU seconds, peak
+Python memory (tracemalloc) and the Python workers' peak RSS and Arrow pool from the job's
+task-metrics hook. Fits seconds = a + b·edges per
+stage (least squares over the sizes run). Writes bench/spark/results/NAME.json and .md
+(``--name``, default ``pipeline``).
 """
 
 import argparse
@@ -33,6 +35,8 @@ def main():
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--data", default=str(HERE.parent / "results" / "tmp"))
+    ap.add_argument("--name", default="pipeline",
+                    help="results/NAME.json and .md (e.g. pipeline_dim32 for a --dim 32 series)")
     args = ap.parse_args()
 
     import pyspark
@@ -48,6 +52,8 @@ def main():
         "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": "4g", "spark.sql.shuffle.partitions": "16",
         "spark.executorEnv.NUMBA_NUM_THREADS": "1",
+        # drop the shuffle files of finished steps soon (each step shuffles its ghost vectors)
+        "spark.cleaner.periodicGC.interval": "1min",
         "spark.local.dir": str(work / "spark-local")})
     spark.sparkContext.setLogLevel("ERROR")
     session_s = time.perf_counter() - t0
@@ -78,6 +84,9 @@ def main():
                "task_propagate_cpu_s_max": float(max(t["cpu_s"] for t in prop)),
                "task_peak_mb_median": float(np.median([t["peak_mb"] for t in prop])),
                "task_peak_mb_max": float(max(t["peak_mb"] for t in prop)),
+               "worker_maxrss_mb_max": float(max(t.get("worker_maxrss_mb", 0) for t in prop)),
+               "worker_arrow_peak_mb_max": float(max(t.get("worker_arrow_peak_mb", 0)
+                                                     for t in prop)),
                "tasks_measured": len(tasks)}
         rows.append(row)
         print(json.dumps(row), flush=True)
@@ -95,7 +104,7 @@ def main():
            "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared with other jobs",
            "versions": {**versions(), "pyspark": pyspark.__version__}}
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "pipeline.json").write_text(json.dumps(out, indent=2))
+    (HERE / "results" / f"{args.name}.json").write_text(json.dumps(out, indent=2))
     stages = list(rows[0]["stages_s"]) if rows else []
     lines = ["| stage | " + " | ".join(f"{r['edges']:.0e} edges ({r['partitions']} parts)"
                                        for r in rows) + " | fit s per 10⁶ edges |",
@@ -109,7 +118,10 @@ def main():
         for r in rows) + " | |")
     lines.append("| task peak MB (propagate, median / max) | " + " | ".join(
         f"{r['task_peak_mb_median']:.0f} / {r['task_peak_mb_max']:.0f}" for r in rows) + " | |")
-    (HERE / "results" / "pipeline.md").write_text("\n".join(lines) + "\n")
+    lines.append("| Python worker peak RSS MB / Arrow pool peak MB (max) | " + " | ".join(
+        f"{r['worker_maxrss_mb_max']:.0f} / {r['worker_arrow_peak_mb_max']:.0f}" for r in rows)
+        + " | |")
+    (HERE / "results" / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
