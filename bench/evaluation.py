@@ -254,12 +254,25 @@ VALIDATION_SPACE_DIM = {
 }
 
 
+#: Sixth stage: past the stage-5 winner (0, 0, 1, 6.67, 20), β 0 — the winners so far gained
+#: from longer reach (a fifth step) and a larger β: a sixth step, other last weights, β ± 0.25.
+VALIDATION_SPACE_LONGER = {
+    "dim": [512],
+    "sparsity": [3],
+    "weights_beta": [((0.0, 0.0, 1.0, 6.67, 20.0), 0.0), ((0.0, 0.0, 1.0, 6.67, 20.0, 60.0), 0.0),
+                     ((0.0, 0.0, 1.0, 6.67, 20.0, 40.0), 0.0), ((0.0, 0.0, 1.0, 6.67, 30.0), 0.0),
+                     ((0.0, 0.0, 1.0, 6.67, 20.0), -0.25), ((0.0, 0.0, 1.0, 6.67, 20.0), 0.25),
+                     ((0.0, 0.0, 1.0, 6.67, 20.0, 60.0), -0.25)],
+}
+
+
 def mode_validation(args, ds):
     """Choose FastRP's shipped defaults (dim, sparsity, weights, β) on validation splits only.
 
     ``--ratios`` validates at several training ratios (default 0.5 alone) and ranks the
     settings by their mean validation Micro-F1 over those ratios."""
-    space = (VALIDATION_SPACE_SELF if args.self_influence else
+    space = (VALIDATION_SPACE_LONGER if args.longer else
+             VALIDATION_SPACE_SELF if args.self_influence else
              VALIDATION_SPACE_FINE if args.fine else
              VALIDATION_SPACE_DIM if args.wide else VALIDATION_SPACE)
     ratios = args.ratios or [0.5]
@@ -320,7 +333,8 @@ def mode_validation(args, ds):
                      f"{t['validation_macro_f1']:.4f} | {t['embed_seconds']:.2f} | "
                      f"{t['scoring_seconds']:.1f} |")
     lines += ["", f"Best: {best['params']} ({best['validation_mean']:.4f})."]
-    suffix = ("_self" if args.self_influence else "_fine" if args.fine else
+    suffix = ("_longer" if args.longer else "_self" if args.self_influence else
+              "_fine" if args.fine else
               "_dim" if args.wide else "") + \
         ("" if len(ratios) == 1 else "_ratios") + ("" if args.C == 1.0 else f"_C{args.C:g}")
     write("validation" + suffix,
@@ -472,6 +486,8 @@ def main(argv=None):
                    help="validation: the third stage (self_influence at the stage-2 winner)")
     p.add_argument("--fine", action="store_true",
                    help="validation: the second stage (dim 512, s = 3, more weights × β)")
+    p.add_argument("--longer", action="store_true",
+                   help="validation: stage 6, a sixth step and β around the stage-5 winner")
     p.add_argument("--wide", action="store_true",
                    help="validation: the fourth stage (dim 512 / 768 / 1024 at the winner)")
     p.add_argument("--dim", type=int, default=None,

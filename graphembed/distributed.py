@@ -425,11 +425,9 @@ def vectors_to_arrow(X):
 
 def vectors_from_arrow(column, dim):
     """An Arrow ``list<float>`` column (no nulls, every list of length ``dim``) as (m, dim)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks else pa.array([], pa.list_(pa.float32()))
+    column = _chunk(column)
     if column.null_count:
         raise ValueError("a vector column holds nulls where every row needs a vector")
     flat = pc.list_flatten(column).to_numpy(zero_copy_only=False)
@@ -692,6 +690,10 @@ def fastrp_stream_step(batches, *, settings, step, owned_counts, weighted=False)
             st["seen"] += int(own.sum())
             p_off, p_val = _list_buffers(piece.column("P"))
             e_off, e_val = _list_buffers(piece.column("E"))
+            vec = kind == VECTOR
+            if np.any(np.diff(p_off)[vec] != dim) or np.any(np.diff(e_off)[own] != dim):
+                raise ValueError(f"partition {p}: a vector row's P or E does not have "
+                                 f"dim = {dim} values")
             ukey = _np(piece, "ukey", np.int64)
             miss = stream_accumulate(ukey, kind, li, _np(piece, "w", np.float32), bool(weighted),
                                      p_off, p_val, e_off, e_val, cur, cur_key, st["acc"], st["E"])

@@ -482,6 +482,10 @@ def test_stream_step_rejects_a_missing_ghost_and_wrong_counts():
     with pytest.raises(ValueError, match="outside its 5 owned rows"):
         list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
                                   owned_counts={0: 5}))
+    settings8 = D.fastrp_settings(None, dim=8, random_state=0)  # the stream holds 4 values
+    with pytest.raises(ValueError, match="does not have dim = 8 values"):
+        list(D.fastrp_stream_step(full.to_batches(), settings=settings8, step=1,
+                                  owned_counts={0: 6}))
     with pytest.raises(ValueError, match="not in owned_counts"):
         list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
                                   owned_counts={1: 6}))
