@@ -8,7 +8,8 @@ cut from a 10⁹-edge R-MAT graph) and pipeline.json (per-stage seconds of the w
 
 * bottom-up: tasks = 2·10⁹ arcs / arcs-per-task, each step runs them in waves of
   executors × cores at the measured per-task CPU time, plus the exchange — every ghost row
-  (measured ghosts per task × tasks) ships one dim-float vector per step — at an assumed
+  (measured ghosts per task × tasks) and owned row ships one dim-float vector per step, and the
+  arcs are shuffled again with them (the step streams them in target order) — at an assumed
   aggregate shuffle bandwidth; clean + partition + ghost table as one shuffle of the arcs each.
 * top-down: the local pipeline's fitted seconds per edge per stage, times 10⁹ edges, divided by
   the core ratio (cluster cores / 2): perfect scaling, so a lower bound on that route.
@@ -46,7 +47,11 @@ def main():
     waves = math.ceil(tasks / slots)
     compute = waves * per_task_cpu  # all steps of a task (initial + 4 propagations)
     steps = tc["iterations"]
-    exchange_bytes = tasks * per_task_ghosts * dim * 4 * steps
+    per_task_owned = sum(r["owned"] for r in big) / len(big)
+    # every step shuffles each partition's stream: owned and ghost vectors and its arcs
+    # (an arc row: part, sort key, kind, source row, weight ≈ 40 bytes in Spark's rows)
+    exchange_bytes = tasks * (per_task_ghosts + per_task_owned) * dim * 4 * steps
+    exchange_bytes += arcs * 40 * steps
     shuffle_arcs_bytes = arcs * 16 * 3  # clean, partition join, ghost table
     io = (exchange_bytes + shuffle_arcs_bytes) / (args.bandwidth_gbs * 1e9)
     bottom_up = compute + io
