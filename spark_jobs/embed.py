@@ -22,6 +22,7 @@ succeeds (built in a hidden temporary sibling, then renamed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
 import time
@@ -135,6 +136,23 @@ def _fault(spark, stage, func, arity):
     return wrapped
 
 
+@contextlib.contextmanager
+def _arrow_batch_rows(spark, rows):
+    """Arrow batches of at most ``rows`` rows between Spark and the Python workers while the job
+    runs: a ``mapInArrow`` task then holds one bounded batch (the FastRP stream passes through a
+    task a batch at a time), whatever the size of its partition."""
+    conf = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    previous = spark.conf.get(conf, None)
+    spark.conf.set(conf, str(int(rows)))
+    try:
+        yield
+    finally:
+        if previous is None:
+            spark.conf.unset(conf)
+        else:
+            spark.conf.set(conf, previous)
+
+
 def _write(df, path):
     df.write.parquet(path)
     return df.sparkSession.read.parquet(path)
@@ -210,35 +228,25 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
         F.lit(0.0).alias("degree"), no_vec.alias("P"), no_vec.alias("E"))
     slots = _task_slots(spark, sorted(owned_counts))
     k = len(settings["iteration_weights"])
-    # the stream passes through the Python worker one bounded batch at a time
-    batch_conf = "spark.sql.execution.arrow.maxRecordsPerBatch"
-    previous = spark.conf.get(batch_conf, None)
-    spark.conf.set(batch_conf, str(D.stream_batch_rows(dim)))
-    try:
-        for step in range(1, k + 1):
-            t0 = time.perf_counter()
-            own_rows = state.select("part", ukey("key"), F.lit(D.VECTOR).alias("kind"), "li",
-                                    F.lit(1.0).cast("float").alias("w"), "node", "key", "degree",
-                                    "P", "E")
-            ghost_rows = (ghosts.join(state.select("node", "key", "P"), "node")
-                          .select("part", ukey("key"), F.lit(D.VECTOR).alias("kind"),
-                                  F.lit(-1).alias("li"), F.lit(1.0).cast("float").alias("w"),
-                                  "node", "key", F.lit(0.0).alias("degree"), "P",
-                                  no_vec.alias("E")))
-            stream = (own_rows.unionByName(ghost_rows).unionByName(arc_rows)
-                      .join(F.broadcast(slots), "part")
-                      .repartition(len(owned_counts), "slot")
-                      .sortWithinPartitions("part", "ukey", "kind"))
-            func = functools.partial(D.fastrp_stream_step, settings=settings, step=step,
-                                     owned_counts=owned_counts, weighted=weighted)
-            new = stream.mapInArrow(_fault(spark, "propagate", func, 1), D.FASTRP_STATE_SCHEMA)
-            state = _write(new, f"{work}/fastrp/step{step}")
-            timings[f"fastrp_step{step}"] = time.perf_counter() - t0
-    finally:
-        if previous is None:
-            spark.conf.unset(batch_conf)
-        else:
-            spark.conf.set(batch_conf, previous)
+    for step in range(1, k + 1):
+        t0 = time.perf_counter()
+        own_rows = state.select("part", ukey("key"), F.lit(D.VECTOR).alias("kind"), "li",
+                                F.lit(1.0).cast("float").alias("w"), "node", "key", "degree",
+                                "P", "E")
+        ghost_rows = (ghosts.join(state.select("node", "key", "P"), "node")
+                      .select("part", ukey("key"), F.lit(D.VECTOR).alias("kind"),
+                              F.lit(-1).alias("li"), F.lit(1.0).cast("float").alias("w"),
+                              "node", "key", F.lit(0.0).alias("degree"), "P",
+                              no_vec.alias("E")))
+        stream = (own_rows.unionByName(ghost_rows).unionByName(arc_rows)
+                  .join(F.broadcast(slots), "part")
+                  .repartition(len(owned_counts), "slot")
+                  .sortWithinPartitions("part", "ukey", "kind"))
+        func = functools.partial(D.fastrp_stream_step, settings=settings, step=step,
+                                 owned_counts=owned_counts, weighted=weighted)
+        new = stream.mapInArrow(_fault(spark, "propagate", func, 1), D.FASTRP_STATE_SCHEMA)
+        state = _write(new, f"{work}/fastrp/step{step}")
+        timings[f"fastrp_step{step}"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     mean = scale = None
     if settings["standardize"]:
@@ -470,6 +478,7 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
     from pyspark.sql import functions as F
 
     from graphembed import __version__
+    from graphembed import distributed as D
     from graphembed._validation import check_choice, check_int, check_seed
     from graphembed.methods import get_method
 
@@ -493,7 +502,8 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
     params = dict(params or {})
     timings = {}
     started = time.perf_counter()
-    with common.atomic_output(spark, out, overwrite=overwrite) as tmp:
+    with common.atomic_output(spark, out, overwrite=overwrite) as tmp, \
+            _arrow_batch_rows(spark, D.stream_batch_rows(dim)):
         work = f"{tmp}/_work"
         t0 = time.perf_counter()
         raw = common.read_edges(spark, edges, fmt=fmt, src=src_col, dst=dst_col,
