@@ -666,6 +666,10 @@ def fastrp_stream_step(batches, *, settings, step, owned_counts, weighted=False)
     for batch in batches:
         if batch.num_rows == 0:
             continue
+        missing = [c for c in FASTRP_STREAM_COLUMNS if c not in batch.schema.names]
+        if missing:
+            raise ValueError(f"the propagation stream lacks the columns {missing}; build it with "
+                             "the columns of FASTRP_STREAM_COLUMNS (see fastrp_stream_table)")
         parts = _np(batch, "part", np.int64)
         cuts = np.flatnonzero(np.diff(parts)) + 1
         for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)]):

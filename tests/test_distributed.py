@@ -473,19 +473,16 @@ def test_stream_step_rejects_a_missing_ghost_and_wrong_counts():
     assert D._np(pa.Table.from_batches(out), "li").tolist() == list(range(6))
     # node 5's vector row dropped: the arc 4 -> 5 has no vector to read
     keep = ~((D._np(full, "kind") == D.VECTOR) & (D._np(full, "node") == 5))
-    with pytest.raises(ValueError, match="comes before any vector row"):
-        list(D.fastrp_stream_step(full.filter(pa.array(keep)).to_batches(), settings=settings,
-                                  step=1, owned_counts={0: 6}))
-    with pytest.raises(ValueError, match="owned_counts says 7"):
-        list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
-                                  owned_counts={0: 7}))
-    with pytest.raises(ValueError, match="outside its 5 owned rows"):
-        list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
-                                  owned_counts={0: 5}))
     settings8 = D.fastrp_settings(None, dim=8, random_state=0)  # the stream holds 4 values
-    with pytest.raises(ValueError, match="does not have dim = 8 values"):
-        list(D.fastrp_stream_step(full.to_batches(), settings=settings8, step=1,
-                                  owned_counts={0: 6}))
-    with pytest.raises(ValueError, match="not in owned_counts"):
-        list(D.fastrp_stream_step(full.to_batches(), settings=settings, step=1,
-                                  owned_counts={1: 6}))
+    cases = [  # (stream, settings, owned_counts, error)
+        (full.filter(pa.array(keep)), settings, {0: 6}, "comes before any vector row"),
+        (full, settings, {0: 7}, "owned_counts says 7"),
+        (full, settings, {0: 5}, "outside its 5 owned rows"),
+        (full, settings8, {0: 6}, "does not have dim = 8 values"),
+        (full, settings, {1: 6}, "not in owned_counts"),
+        (full.drop_columns(["w"]), settings, {0: 6}, r"lacks the columns \['w'\]"),
+    ]
+    for stream, s, counts, error in cases:
+        with pytest.raises(ValueError, match=error):
+            list(D.fastrp_stream_step(stream.to_batches(), settings=s, step=1,
+                                      owned_counts=counts))
