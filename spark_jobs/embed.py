@@ -181,14 +181,13 @@ def _task_slots(spark, parts):
 def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_nodes, directed,
                      timings):
     """Exact distributed FastRP; returns ``node, embedding`` (materialised) and stats."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     from graphembed import distributed as D
 
     settings = D.fastrp_settings(params, dim=dim, random_state=seed, num_nodes=num_nodes,
                                  directed=directed)
-    from pyspark.sql import Window
-
     nodes = spark.read.parquet(f"{graph_dir}/nodes")
     arcs = spark.read.parquet(f"{graph_dir}/edges")
     weighted = "weight" in arcs.columns

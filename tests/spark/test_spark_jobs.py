@@ -293,3 +293,18 @@ def test_evaluate_job_scores_an_embedding(spark, fastrp_runs, tmp_path):
                             repeats=3)
     assert res["nodes"] == 34 and res["dim"] == 16 and res["labelled_nodes"] == 34
     assert 0.6 < res["scores"]["0.5"]["micro_f1"] <= 1.0  # two clubs: better than chance
+
+
+@pytest.mark.parametrize("parts", [[0, 1, 2, 3], list(range(0, 40, 2)), [5]])
+def test_task_slots_give_every_partition_a_task_of_its_own(spark, parts):
+    """Repartitioning the FastRP stream by slot puts each graph partition alone in one task (by
+    ``part`` itself Murmur3 would pile several into one task and leave others empty)."""
+    from pyspark.sql import functions as F
+
+    from spark_jobs import embed
+
+    slots = embed._task_slots(spark, parts)
+    placed = (slots.repartition(len(parts), "slot")
+              .select("part", F.spark_partition_id().alias("task")).collect())
+    assert sorted(r["part"] for r in placed) == sorted(parts)
+    assert sorted(r["task"] for r in placed) == list(range(len(parts)))
