@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_choice, check_float, check_int, check_seed
+from .._validation import check_choice, check_float, check_int, check_seed
 
 __all__ = [
     "node_priority",
@@ -250,7 +250,7 @@ def locality_partition(graph, *, max_arcs, seed=0, slack=1.25, max_levels=8, shr
     >>> len(levels[0][0]), len(set(levels[-1][1]))
     (34, 1)
     """
-    from .graph import as_csr
+    from ..graph import as_csr
 
     g = as_csr(graph)
     max_arcs = check_int("max_arcs", max_arcs, minimum=1)
@@ -382,7 +382,7 @@ def keys_batches(batches, *, id_col="id", node_col="node"):
     of every original id (:func:`graphembed.graph.node_keys`, as int64 bits). O(rows)."""
     import pyarrow as pa
 
-    from .graph import node_keys
+    from ..graph import node_keys
 
     for batch in batches:
         ids = batch.column(id_col).to_numpy(zero_copy_only=False)
@@ -450,8 +450,8 @@ def fastrp_settings(params=None, *, dim=128, random_state=0, num_nodes=None, dir
     import importlib
 
     F = importlib.import_module("graphembed.fastrp")
-    from ._validation import check_int
-    from .methods import get_method
+    from .._validation import check_int
+    from ..methods import get_method
 
     given = {k: v for k, v in get_method("fastrp").parse_params(params).items() if v is not None}
     unsupported = {"features", "feature_ratio", "projection"} & set(given)
@@ -516,7 +516,7 @@ def fastrp_initial(nodes, *, settings):
     """
     import pyarrow as pa
 
-    from .fastrp import random_rows
+    from ..fastrp import random_rows
 
     dim = settings["dim"]
     keys = _np(nodes, "key", np.int64).view(np.uint64)
@@ -629,8 +629,8 @@ def fastrp_stream_step(batches, *, settings, step, owned_counts, weighted=False)
     """
     import pyarrow as pa
 
-    from ._kernels.fastrp import stream_accumulate
-    from .fastrp import _inverse
+    from .._kernels.fastrp import stream_accumulate
+    from ..fastrp import _inverse
 
     dim = settings["dim"]
     alpha = settings["iteration_weights"][step - 1]
@@ -820,7 +820,7 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
     """
     import pyarrow as pa
 
-    from .graph import as_csr
+    from ..graph import as_csr
 
     g = as_csr(graph)
     settings = fastrp_settings(params, dim=dim, random_state=random_state, num_nodes=g.n,
@@ -888,7 +888,7 @@ def member_graph(arcs, members):
     member-id order — so every node draws the random numbers it draws on one machine, in the
     same row order. O(arcs · log members).
     """
-    from .graph import as_csr
+    from ..graph import as_csr
 
     ids = _np(members, "node", np.int64)
     order = np.argsort(ids, kind="stable")
@@ -920,7 +920,7 @@ def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num
     """
     import pyarrow as pa
 
-    from .methods import get_method
+    from ..methods import get_method
 
     ids, roles, g = member_graph(arcs, members)
     m = get_method(method)
@@ -1015,7 +1015,7 @@ def smooth_border(indptr, indices, border_vectors, has_border, *, steps=3):
     vectors, repeated ``steps`` times within the partition (a harmonic extension from the border),
     and any still-zero row the mean of the border rows. O(steps·nnz·d).
     """
-    from .fastrp import propagate
+    from ..fastrp import propagate
 
     X = np.where(has_border[:, None], border_vectors, 0).astype(np.float32)
     fixed = X.copy()
@@ -1093,7 +1093,7 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
     Returns (E float32 (n, dim) in row order, stats). Time: the method's on every member set,
     plus O(P·d³) for the rotations (landmarks: plus the fit on the landmark rows).
     """
-    from .graph import as_csr
+    from ..graph import as_csr
 
     check_choice("mode", mode, ("aligned", "distne", "landmarks", "none"))
     g = as_csr(graph)
@@ -1267,8 +1267,8 @@ def landmark_mask(keys, threshold, seed=0):
 
 
 def _irwe_model(method, dim, random_state, params):
-    from .methods import get_method
-    from .walks import IRWE
+    from ..methods import get_method
+    from ..walks import IRWE
 
     if method not in _IRWE_SPLITS:
         raise ValueError(
