@@ -607,3 +607,82 @@ def test_sign_fast_path_has_the_bits_of_the_materialised_rows(kind):
         # three n × dim buffers); the defaults' two-buffer path must give the same bytes
         general = FastRP(inductive=True, **kw).fit(g).embedding_
         assert fast.tobytes() == general.tobytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# the inductive path against a full recomputation, over every option combination
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 20), p=st.floats(0.05, 0.6), seed=st.integers(0, 2**16),
+       directed=st.booleans(), weighted=st.booleans(),
+       normalize=st.booleans(), standardize=st.booleans(), transition=st.sampled_from(
+           ["mean", "sum"]),
+       self_influence=st.sampled_from([0.0, 0.7, -1.3]),
+       beta=st.sampled_from([0.0, -0.64, 0.5, -1.0]),
+       weights=st.sampled_from([(1.0,), (0.0, 1.0), (1.0, 2.0, 0.5), (0.0, 0.0, 1.0, 6.67)]),
+       init=st.sampled_from(["random", "features", "projection"]),
+       direction=st.sampled_from(["out", "in"]), new_count=st.integers(1, 4))
+def test_inductive_property_every_option(n, p, seed, directed, weighted, normalize, standardize,
+                                         transition, self_influence, beta, weights, init,
+                                         direction, new_count):
+    """transform(x's arcs) is the row fastrp gives x in the fitted graph + those arcs, for every
+    combination of normalize, self_influence, β, transition, weights, initial vectors and
+    direction (with normalize=False and self_influence != 0 the degree weighting L = deg**β of
+    the new node's own row does not cancel, so a wrong β there shows)."""
+    rng = np.random.default_rng(seed)
+    G = nx.gnp_random_graph(n, p, seed=seed, directed=directed)
+    for u, v in G.edges:
+        G[u][v]["weight"] = float(rng.uniform(0.3, 3.0)) if weighted else 1.0
+    if not directed:
+        direction = "out"
+    dim, f = 8, 3
+    # new nodes with random arcs into the fitted graph (duplicates allowed: they add up)
+    new_ids = [1000 + i for i in range(new_count)]
+    arcs = []
+    for x in new_ids:
+        for _ in range(int(rng.integers(0, 5))):
+            arcs.append((x, int(rng.integers(0, n)), float(rng.uniform(0.3, 3.0)) if weighted
+                         else 1.0))
+    opts = dict(dim=dim, iteration_weights=weights, normalization_strength=beta,
+                transition=transition, normalize=normalize, self_influence=self_influence,
+                direction=direction, random_state=seed % 97)
+    fit_kw, new_kw, full_kw = {}, {}, {}
+    if init == "features":
+        F = rng.standard_normal((n + new_count, f))
+        opts["feature_ratio"] = 0.5
+        fit_kw, new_kw, full_kw = {"features": F[:n]}, {"features": F[n:]}, {"features": F}
+    elif init == "projection":
+        X0 = gaussian(n + new_count, dim, seed)
+        fit_kw, new_kw, full_kw = ({"projection": X0[:n]}, {"projection": X0[n:]},
+                                   {"projection": X0})
+    model = FastRP(inductive=True, standardize=standardize, **opts).fit(G, **fit_kw)
+    src = np.array([a[0] for a in arcs], dtype=np.int64)
+    dst = np.array([a[1] for a in arcs], dtype=np.int64)
+    w = np.array([a[2] for a in arcs], dtype=np.float64)
+    got = model.transform((src, dst, w), node_ids=new_ids, **new_kw)
+
+    # the full graph: the fitted arcs, and x's arcs placed so that they are x's row of the
+    # propagation matrix (x → v for direction='out', v → x for direction='in')
+    D = nx.DiGraph()
+    D.add_nodes_from(G.nodes)
+    D.add_nodes_from(new_ids)
+    for u, v, d in G.edges(data=True):
+        D.add_edge(u, v, weight=d["weight"])
+        if not directed:
+            D.add_edge(v, u, weight=d["weight"])
+    for x, v, wt in arcs:
+        a, b = (x, v) if direction == "out" else (v, x)
+        D.add_edge(a, b, weight=D[a][b]["weight"] + wt if D.has_edge(a, b) else wt)
+    full = fastrp(D, standardize=False, **opts, **full_kw)
+    raw = FastRP(inductive=True, standardize=False, **opts).fit(G, **fit_kw)
+    assert raw.embedding_.tobytes() == full[:n].tobytes()
+    assert raw.transform((src, dst, w), node_ids=new_ids, **new_kw).tobytes() == \
+        full[n:].tobytes()
+    if standardize:
+        deg = np.zeros(new_count)
+        np.add.at(deg, np.searchsorted(new_ids, src), w)
+        ref = np.where(deg[:, None] > 0, (full[n:] - model.mean_) / model.scale_, 0.0)
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+    else:
+        assert got.tobytes() == full[n:].tobytes()
