@@ -329,10 +329,21 @@ def test_relabelling_with_matching_projection(n, p, seed):
     labels = rng.permutation(10 * n)[:n]
     H = nx.relabel_nodes(G, {v: int(labels[v]) for v in G})
     X0 = gaussian(n, 8, seed)
-    E = fastrp(G, dim=8, projection=X0)
     order = [int(np.flatnonzero(labels == v)[0]) for v in H.nodes]
-    F = fastrp(H, dim=8, projection=X0[order])
+    # before standardisation: float32 rounding of a different summation order only
+    E = fastrp(G, dim=8, projection=X0, standardize=False)
+    F = fastrp(H, dim=8, projection=X0[order], standardize=False)
     close(F, E[order])
+    # standardised: z-scores amplify that rounding by the conditioning of each column (several
+    # mean-transition steps on a dense graph leave columns whose spread is a small fraction of
+    # their values: n=16, p=0.7, seed=16 has one entry 6.6e-4 off against a plain 5.1e-4), so
+    # both runs are held to the dense reference with close_standardized's tolerance
+    E = fastrp(G, dim=8, projection=X0)
+    F = fastrp(H, dim=8, projection=X0[order])
+    close_standardized(E, G, X0)
+    close_standardized(F, H, X0[order])
+    np.testing.assert_allclose(dense_fastrp(H, X0[order]), dense_fastrp(G, X0)[order],
+                               rtol=1e-9, atol=1e-9)
 
 
 def test_isolated_nodes_give_zero_rows():
