@@ -1,0 +1,142 @@
+"""One partition's local graph and its halo: the CSR of its arcs, the ghost table, and the
+member sets (owned nodes, halo, anchors) of the subgraph methods.
+
+A partition owns a set of nodes and holds every arc leaving them; a ghost of partition ``p`` is a
+node owned elsewhere that an arc of ``p`` points to (listed once per (ghost, partition) pair); the
+halo of ``p`` is the set of nodes within 1 hop (2 hops for orbit counts, capped per hub) of its
+owned nodes; anchors are a few global nodes (top degree) replicated everywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrow import _np
+from .partitioning import node_priority
+
+#: Roles of a partition's members: its own nodes, its halo, the replicated anchors.
+OWNED, HALO, ANCHOR = 0, 1, 2
+
+
+def local_csr(src, dst, weight, owned, *, extra=None, column_keys=None):
+    """CSR of one partition's arcs, its rows the owned nodes, its columns owned + other nodes.
+
+    Parameters
+    ----------
+    src, dst : int64 arrays of arcs; every ``src`` must be in ``owned``.
+    weight : float array or None.
+    owned : int64 ids of the rows, in the order wanted (sorted ids reproduce one machine's
+        neighbour order, hence its float rounding).
+    extra : int64 ids that may appear as ``dst`` but are not owned (ghosts), or None to take them
+        from ``dst``. Column ``j < len(owned)`` is ``owned[j]``; the rest follow in sorted order.
+    column_keys : uint64 or int64 keys of the columns (owned then extra), optional
+        Neighbours within a row are listed by increasing key (as unsigned 64-bit), the summation
+        order of graphembed.fastrp; default: by increasing id.
+
+    Returns
+    -------
+    indptr, indices, weights, columns : the CSR and the id of every column (owned first).
+    Time O(m log m), memory O(m + n).
+    """
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    owned = np.asarray(owned, dtype=np.int64)
+    if extra is None:
+        extra = np.setdiff1d(np.unique(dst), owned, assume_unique=True)
+    columns = np.concatenate([owned, np.asarray(extra, dtype=np.int64)])
+    order = np.argsort(columns, kind="stable")
+    sorted_cols = columns[order]
+
+    def lookup(ids, what):
+        pos = np.searchsorted(sorted_cols, ids)
+        pos = np.minimum(pos, max(len(sorted_cols) - 1, 0))
+        if len(ids) and (len(sorted_cols) == 0 or np.any(sorted_cols[pos] != ids)):
+            bad = ids[sorted_cols[pos] != ids][0] if len(sorted_cols) else ids[0]
+            raise ValueError(f"{what} id {bad} of a partition's arc is not among its nodes")
+        return order[pos]
+
+    r = lookup(src, "source")
+    if len(r) and np.any(r >= len(owned)):
+        raise ValueError("every arc's source must be an owned node of the partition")
+    c = lookup(dst, "target")
+    # sort arcs by (row, key or id of the target)
+    if column_keys is None:
+        arc_order = np.lexsort((dst, r))
+    else:
+        ck = np.asarray(column_keys).astype(np.int64, copy=False).view(np.uint64)
+        arc_order = np.lexsort((ck[c], r))
+    r, c = r[arc_order], c[arc_order]
+    w = None if weight is None else np.asarray(weight, dtype=np.float32)[arc_order]
+    indptr = np.zeros(len(owned) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=len(owned)), out=indptr[1:])
+    return indptr, c.astype(np.int64), w, columns
+
+
+def ghost_pairs(src_part, dst, dst_part):
+    """The ghost table: distinct ``(node, part)`` with an arc from ``part`` to ``node`` owned
+    elsewhere. Arrays in, (node, part) arrays out, sorted. O(m log m)."""
+    cross = np.asarray(src_part) != np.asarray(dst_part)
+    pairs = np.unique(np.stack([np.asarray(dst)[cross].astype(np.int64),
+                                np.asarray(src_part)[cross].astype(np.int64)], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def halo_members(graph, parts, *, hops=1, cap=64, anchors=0, seed=0):
+    """Members of every partition: owned nodes, the halo and the anchors (single-machine twin of
+    the Spark joins). Returns {part: (rows int64, roles int32)}, rows sorted.
+
+    The halo is every node within 1 hop of an owned node; with ``hops=2`` each 1-hop halo node
+    also brings at most ``cap`` of its neighbours (those of smallest priority), so hubs cannot
+    pull half the graph in. Anchors: the ``anchors`` nodes of largest degree (ties: priority),
+    in every partition. O(nnz) per partition.
+    """
+    parts = np.asarray(parts, dtype=np.int64)
+    indptr, indices = graph.indptr, graph.indices.astype(np.int64)
+    pri = node_priority(graph.node_keys(), seed)
+    deg = np.diff(indptr)
+    anchor_rows = np.lexsort((pri, -deg))[:anchors] if anchors else np.zeros(0, np.int64)
+    out = {}
+    for p in np.unique(parts):
+        owned = np.flatnonzero(parts == p)
+        role = {}
+        nb = indices[np.concatenate([np.arange(indptr[u], indptr[u + 1]) for u in owned])] \
+            if len(owned) else np.zeros(0, np.int64)
+        hop1 = np.setdiff1d(np.unique(nb), owned)
+        halo = set(hop1.tolist())
+        if hops >= 2:
+            for h in hop1:
+                nbrs = indices[indptr[h]:indptr[h + 1]]
+                nbrs = nbrs[np.argsort(pri[nbrs], kind="stable")[:cap]]
+                halo.update(nbrs.tolist())
+        for a in anchor_rows.tolist():
+            role[a] = ANCHOR
+        for h in halo:
+            role[h] = HALO
+        for o in owned.tolist():
+            role[o] = OWNED
+        rows = np.array(sorted(role), dtype=np.int64)
+        out[int(p)] = (rows, np.array([role[r] for r in rows.tolist()], dtype=np.int32))
+    return out
+
+
+def member_graph(arcs, members):
+    """The subgraph of one partition's members: ``(ids, roles, g)``.
+
+    ``ids`` the members' global ids sorted, ``roles`` theirs, ``g`` the directed CSR graph of
+    the arcs between members whose node ids are the members' seeding keys (int64 bits) in
+    member-id order — so every node draws the random numbers it draws on one machine, in the
+    same row order. O(arcs · log members).
+    """
+    from ..graph import as_csr
+
+    ids = _np(members, "node", np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    key_ids = _np(members, "key", np.int64)[order]
+    roles = _np(members, "role", np.int32)[order]
+    src, dst = _np(arcs, "src", np.int64), _np(arcs, "dst", np.int64)
+    inside = np.isin(src, ids) & np.isin(dst, ids)
+    cols = [key_ids[np.searchsorted(ids, src[inside])], key_ids[np.searchsorted(ids, dst[inside])]]
+    if "weight" in arcs.column_names:
+        cols.append(_np(arcs, "weight", np.float64)[inside])
+    return ids, roles, as_csr(tuple(cols), nodes=key_ids, directed=True)

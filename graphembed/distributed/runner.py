@@ -1,0 +1,261 @@
+"""The in-process runner: the Spark jobs' dataflow run partition by partition in one process,
+with the same adapters (tests, benchmarks, and graphs that fit one machine but should be checked
+against a partitioned run).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_choice, check_int
+from .arrow import _np, vectors_from_arrow, vectors_to_arrow
+from .distne import distne_partition
+from .fastrp_stream import (
+    column_moments,
+    fastrp_initial,
+    fastrp_settings,
+    fastrp_stream_step,
+    fastrp_stream_table,
+    finish_batches,
+    standardize_scale,
+)
+from .landmarks import (
+    fit_landmarks,
+    landmark_mask,
+    landmark_part,
+    landmark_rows,
+    landmark_statistics,
+    landmark_threshold,
+)
+from .local import OWNED, ghost_pairs, halo_members
+from .partitioning import border_mask, node_priority
+from .subgraph import align_to_targets, anchor_rotations, embed_subgraph, reference_partition
+
+
+def _graph_tables(graph, parts):
+    """Arrow tables of a CSRGraph split by ``parts``: nodes and arcs (with ``part``)."""
+    import pyarrow as pa
+
+    ids = np.arange(graph.n, dtype=np.int64)  # rows stand for node ids inside the runner
+    parts = np.asarray(parts, dtype=np.int32)
+    deg = graph.degrees()
+    nodes = pa.table({"part": parts, "node": ids, "key": graph.node_keys().view(np.int64),
+                      "degree": deg})
+    src = np.repeat(ids, np.diff(graph.indptr))
+    arcs = {"part": parts[src], "src": src, "dst": graph.indices.astype(np.int64)}
+    if graph.weights is not None:
+        arcs["weight"] = graph.weights
+    return nodes, pa.table(arcs)
+
+
+def _split(table, parts_col="part"):
+    """{part: sub-table} (rows keep their order)."""
+    p = _np(table, parts_col, np.int64)
+    out = {}
+    for q in np.unique(p):
+        out[int(q)] = table.filter(np.asarray(p == q))
+    return out
+
+
+def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, batch_rows=1000):
+    """FastRP computed partition by partition with one boundary exchange per step, in-process.
+
+    The same adapters and the same dataflow as ``spark_jobs/embed.py``: random rows from the
+    global keys, each ghost vector shipped once per partition that needs it, column moments
+    reduced across partitions for the final standardisation; each step streams a partition's
+    sorted vector and arc rows through :func:`fastrp_stream_step` in batches of ``batch_rows``.
+    Equals :func:`graphembed.fastrp` up to float rounding. Returns (E float32 (n, dim) in row order, stats dict with the number of
+    vectors exchanged). Time O(k·(nnz + ghosts)·dim), memory O(n·dim) (one process).
+
+    >>> import networkx as nx, graphembed as ge
+    >>> g = ge.as_csr(nx.karate_club_graph())
+    >>> E, _ = fastrp_partitioned(g, np.arange(34) % 3, dim=8)
+    >>> bool(np.allclose(E, ge.fastrp(g, dim=8), atol=1e-5))
+    True
+    """
+    import pyarrow as pa
+
+    from ..graph import as_csr
+
+    g = as_csr(graph)
+    settings = fastrp_settings(params, dim=dim, random_state=random_state, num_nodes=g.n,
+                               directed=g.directed)
+    nodes, arcs = _graph_tables(g, parts)
+    parts = _np(nodes, "part", np.int64)
+    keys = _np(nodes, "key", np.int64)
+    # li: a node's row among its partition's owned nodes (by id, as the Spark job numbers them)
+    order = np.lexsort((np.arange(g.n), parts))
+    first = np.searchsorted(parts[order], parts[order], side="left")
+    li = np.empty(g.n, np.int32)
+    li[order] = np.arange(g.n) - first
+    nodes = nodes.append_column("li", pa.array(li))
+    src, dst = _np(arcs, "src"), _np(arcs, "dst")
+    arcs = arcs.append_column("si", pa.array(li[src])).append_column("dkey", pa.array(keys[dst]))
+    g_node, g_part = ghost_pairs(_np(arcs, "part"), dst, parts[dst])
+    arcs_by = _split(arcs)
+    owned_counts = {int(p): int(c) for p, c in zip(*np.unique(parts, return_counts=True))}
+    state = {p: fastrp_initial(t, settings=settings) for p, t in _split(nodes).items()}
+    exchanged = 0
+    for step in range(1, len(settings["iteration_weights"]) + 1):
+        everything = pa.concat_tables(list(state.values()))
+        by_node = np.argsort(_np(everything, "node"))
+        new = {}
+        for p, own in state.items():
+            sel = g_node[g_part == p]
+            exchanged += len(sel)
+            ghosts = everything.take(pa.array(by_node[sel])).select(["node", "key", "P"])
+            part_arcs = arcs_by.get(p, arcs.schema.empty_table())
+            stream = fastrp_stream_table(own, ghosts, part_arcs)
+            # small batches, so that vectors and their arcs straddle batch boundaries
+            out = list(fastrp_stream_step(stream.to_batches(max_chunksize=batch_rows),
+                                          settings=settings, step=step,
+                                          owned_counts=owned_counts,
+                                          weighted=g.weights is not None))
+            new[p] = pa.Table.from_batches(out)
+        state = new
+    everything = pa.concat_tables(list(state.values()))
+    mean = scale = None
+    if settings["standardize"]:
+        m1 = [column_moments(t, dim=dim) for t in state.values()]
+        count = sum(_np(m, "count")[0] for m in m1)
+        sums = np.sum([m.column("sums")[0].as_py() for m in m1], axis=0)
+        mean = sums / count if count else np.zeros(dim)
+        m2 = [column_moments(t, dim=dim, center=mean) for t in state.values()]
+        squares = np.sum([m.column("squares")[0].as_py() for m in m2], axis=0)
+        mean, scale = standardize_scale(count, sums, squares)
+    out = np.zeros((g.n, dim), dtype=np.float32)
+    for batch in finish_batches(everything.to_batches(), dim=dim, mean=mean, scale=scale):
+        out[_np(batch, "node")] = vectors_from_arrow(batch.column("embedding"), dim)
+    return out, {"vectors_exchanged": int(exchanged), "steps": len(settings["iteration_weights"])}
+
+
+def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=None,
+                      mode="aligned", halo_hops=1, halo_cap=64, anchors=64, align_iterations=2,
+                      border_dim=None, smooth_steps=3, landmarks=100_000):
+    """A walk/orbit-family embedding computed partition by partition, in-process.
+
+    The dataflow of ``spark_jobs/embed.py`` for methods other than FastRP, with the same
+    adapters. ``mode``:
+
+    * ``"aligned"``: every partition embeds its owned nodes with their halo (``halo_hops``) and
+      ``anchors`` replicated top-degree nodes; partitions are rotated onto a reference partition
+      by orthogonal Procrustes — first on the anchors, then ``align_iterations`` rounds on all
+      shared nodes (each halo/anchor copy against its owner's rotated vector).
+    * ``"distne"``: DistNE-style: each partition's internal embedding (owned nodes only,
+      ``dim - border_dim`` columns) beside a border-level embedding (``border_dim`` columns,
+      default ``dim // 2``) of the border subgraph, which interior nodes get by
+      :func:`smooth_border`.
+    * ``"landmarks"`` (IRWE methods): one basis for all partitions. Every partition computes
+      the IRWE statistics (identity features, PPMI rows) of its owned nodes on its member
+      subgraph; the rows of about ``landmarks`` sampled nodes (a pure function of (seed, id))
+      are gathered, the identity PCA and the position SVD are fitted on them once, and every
+      partition maps its owned rows with those maps. With every node a landmark and one
+      partition this is the single-machine IRWE.
+    * ``"none"``: owned rows of independent per-partition embeddings with halos, unaligned.
+
+    Returns (E float32 (n, dim) in row order, stats). Time: the method's on every member set,
+    plus O(P·d³) for the rotations (landmarks: plus the fit on the landmark rows).
+    """
+    from ..graph import as_csr
+
+    check_choice("mode", mode, ("aligned", "distne", "landmarks", "none"))
+    g = as_csr(graph)
+    if g.directed:
+        g = as_csr(g, directed=False)
+    parts = np.asarray(parts, dtype=np.int64)
+    nodes, arcs = _graph_tables(g, parts)
+    keys = g.node_keys().view(np.int64)
+    src, dst = _np(arcs, "src"), _np(arcs, "dst")
+
+    def subgraph_table(rows, roles, p, d):
+        import pyarrow as pa
+
+        mem = pa.table({"part": np.full(len(rows), p, np.int32), "node": rows, "key": keys[rows],
+                        "role": roles})
+        sel = np.isin(src, rows)
+        return embed_subgraph(arcs.filter(sel), mem, method=method, dim=d,
+                              random_state=random_state, params=params)
+
+    E = np.zeros((g.n, dim), dtype=np.float32)
+    stats = {"mode": mode, "partitions": int(len(np.unique(parts)))}
+    if mode == "distne":
+        d_b = dim // 2 if border_dim is None else check_int("border_dim", border_dim, minimum=0,
+                                                             maximum=dim)
+        d_i = dim - d_b
+        border = border_mask(g.indptr, g.indices, parts)
+        stats["border_nodes"] = int(border.sum())
+        Bvec = np.zeros((g.n, d_b), dtype=np.float32)
+        if border.any() and d_b:
+            b_rows = np.flatnonzero(border)
+            t = subgraph_table(b_rows, np.zeros(len(b_rows), np.int32), 0, d_b)
+            Bvec[_np(t, "node")] = vectors_from_arrow(t.column("vec"), d_b)
+        import pyarrow as pa
+
+        for p in np.unique(parts):
+            rows = np.flatnonzero(parts == p)
+            sel = np.isin(src, rows) & np.isin(dst, rows)
+            table = pa.table({"part": np.full(len(rows), p, np.int32), "node": rows,
+                              "key": keys[rows], "border": border[rows],
+                              "bvec": vectors_to_arrow(Bvec[rows])})
+            t = distne_partition(arcs.filter(sel), table, method=method, dim_internal=d_i,
+                                 dim_border=d_b, random_state=random_state, params=params,
+                                 smooth_steps=smooth_steps)
+            E[_np(t, "node")] = vectors_from_arrow(t.column("vec"), dim)
+        return E, stats
+    members = halo_members(g, parts, hops=halo_hops, cap=halo_cap,
+                           anchors=0 if mode == "landmarks" else anchors, seed=random_state)
+    if mode == "landmarks":
+        import pyarrow as pa
+
+        lm = np.flatnonzero(landmark_mask(keys, landmark_threshold(g.n, landmarks),
+                                          random_state))
+        tabs = {}
+        for p, (rows, roles) in members.items():
+            tabs[p] = (arcs.filter(np.isin(src, rows)),
+                       pa.table({"part": np.full(len(rows), p, np.int32), "node": rows,
+                                 "key": keys[rows], "role": roles}))
+        kw = dict(method=method, dim=dim, random_state=random_state, params=params)
+        pieces = [landmark_statistics(a, m, landmark_ids=lm, **kw) for a, m in tabs.values()]
+        model = fit_landmarks([landmark_rows(x, lm) for x in pieces], **kw)
+        for ids, F, M in pieces:
+            if len(ids) and (F is not None or M is not None):
+                E[ids] = model.transform_statistics(F, M, part=landmark_part(method))
+        stats["landmarks"] = int(len(lm))
+        stats["members"] = int(sum(len(r) for r, _ in members.values()))
+        return E, stats
+    tables = {p: subgraph_table(rows, roles, p, dim) for p, (rows, roles) in members.items()}
+    vecs = {p: (_np(t, "node"), _np(t, "role"), vectors_from_arrow(t.column("vec"), dim))
+            for p, t in tables.items()}
+    rot = {p: np.eye(dim) for p in vecs}
+    if mode == "aligned" and len(vecs) > 1:
+        sizes = {p: int((r == OWNED).sum()) for p, (_, r, _) in vecs.items()}
+        ref = reference_partition(sizes)
+        deg = np.diff(g.indptr)
+        pri = node_priority(g.node_keys(), random_state)
+        anchor_set = set(np.lexsort((pri, -deg))[:anchors].tolist()) if anchors else set()
+        av = {}
+        for p, (ids, roles, X) in vecs.items():
+            sel = np.array([i in anchor_set for i in ids.tolist()], dtype=bool)
+            av[p] = (ids[sel], X[sel].astype(np.float64))
+        if anchor_set:
+            rot = anchor_rotations(av, ref)
+        for _ in range(align_iterations):
+            owner_vec = np.zeros((g.n, dim))
+            for p, (ids, roles, X) in vecs.items():
+                own = roles == OWNED
+                owner_vec[ids[own]] = X[own] @ rot[p]
+            new = {}
+            for p, (ids, roles, X) in vecs.items():
+                if p == ref:
+                    new[p] = np.eye(dim)
+                    continue
+                shared = roles != OWNED
+                new[p] = align_to_targets(X[shared].astype(np.float64).T @ owner_vec[ids[shared]],
+                                          dim) if shared.any() else rot[p]
+            rot = new
+        stats["reference"] = ref
+    for p, (ids, roles, X) in vecs.items():
+        own = roles == OWNED
+        E[ids[own]] = (X[own].astype(np.float64) @ rot[p]).astype(np.float32)
+    stats["members"] = int(sum(len(v[0]) for v in vecs.values()))
+    return E, stats
