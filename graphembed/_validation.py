@@ -82,3 +82,68 @@ def threads(num_threads):
         yield n
     finally:
         numba.set_num_threads(previous)
+
+
+class NotEnoughMemoryError(MemoryError, ValueError):
+    """The memory a computation needs exceeds what the machine has available (raised before
+    allocating). A ValueError too, so that callers treating bad parameters alike catch it."""
+
+
+def available_memory():
+    """Bytes of memory available to this process now, or None where it cannot be read.
+
+    ``MemAvailable`` of ``/proc/meminfo`` (Linux), else free physical pages from
+    ``os.sysconf``; lowered to the cgroup v2 limit minus its usage where one is set (containers).
+    """
+    import os
+
+    avail = None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        avail = None
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            avail = None
+    try:
+        with open("/sys/fs/cgroup/memory.max") as fh:
+            limit = fh.read().strip()
+        if limit != "max":
+            with open("/sys/fs/cgroup/memory.current") as fh:
+                room = int(limit) - int(fh.read().strip())
+            avail = room if avail is None else min(avail, room)
+    except (OSError, ValueError):
+        pass
+    return avail
+
+
+def format_bytes(b):
+    """``1536`` -> ``'1.5 KiB'`` (binary units, three significant digits)."""
+    b = float(b)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(b) < 1024 or unit == "PiB":
+            return f"{b:.0f} {unit}" if unit == "B" else f"{b:.3g} {unit}"
+        b /= 1024
+    return f"{b:.3g} EiB"  # pragma: no cover
+
+
+def check_memory(what, needed, *, dim, available=None):
+    """Raise :class:`NotEnoughMemoryError` naming ``dim``, the bytes needed and those available
+    when ``needed`` exceeds the available memory (:func:`available_memory`). Returns ``needed``.
+
+    Nothing is checked when the available memory cannot be read.
+    """
+    avail = available_memory() if available is None else available
+    if avail is not None and needed > avail:
+        raise NotEnoughMemoryError(
+            f"{what} at dim={dim} needs about {format_bytes(needed)} ({int(needed):,} bytes) but "
+            f"only {format_bytes(avail)} ({int(avail):,} bytes) is available; lower dim (memory "
+            "grows linearly with it) or use a machine with more memory"
+        )
+    return needed

@@ -29,7 +29,9 @@ import scipy.sparse as sp
 
 from ._estimator import ParamsMixin
 from ._kernels import fastrp as _k
-from ._validation import check_choice, check_float, check_int, check_seed, check_threads, threads
+from ._memory import fastrp_bytes
+from ._validation import (check_choice, check_float, check_int, check_memory, check_seed,
+                          check_threads, threads)
 from .graph import CSRGraph, as_csr
 
 __all__ = ["fastrp", "FastRP", "random_rows", "propagate"]
@@ -107,6 +109,7 @@ def random_rows(keys, dim, *, sparsity, random_state):
     s = _check_sparsity_number(sparsity)
     seed = check_seed("random_state", random_state)
     keys = _as_keys(keys)
+    check_memory(f"random_rows for {len(keys):,} keys", 4 * len(keys) * dim, dim=dim)
     out = np.empty((len(keys), dim), dtype=np.float32)
     if len(keys):
         _k.random_rows(keys, np.uint64(seed), s, out)
@@ -335,6 +338,11 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
             "into the initial vectors), not both"
         )
     proj = _check_projection(projection, n, dim)
+    check_memory("fastrp on a graph of {:,} nodes and {:,} stored entries".format(n, graph.nnz),
+                 fastrp_bytes(n, graph.nnz, dim, {"iteration_weights": weights,
+                                                  "self_influence": alpha0,
+                                                  "keep_iterations": keep_iterations}),
+                 dim=dim)
 
     with threads(_threads_for((graph.nnz + n) * dim, num_threads)):
         indptr, indices, w = _propagation_matrix(graph, direction)

@@ -29,7 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._kernels import orbits as _k
-from ._validation import check_choice, check_int, check_seed, threads
+from ._memory import orbits_bytes
+from ._validation import check_choice, check_int, check_memory, check_seed, threads
 from .graph import as_csr
 
 __all__ = ["KEYS", "MULTIPLICITY", "OrbitAdjacency", "orbit_adjacency", "orbit_counts",
@@ -517,8 +518,11 @@ def orbit_embedding(adjacency, *, dim=128, random_state=0, keys=None, transform=
     transform = check_choice("transform", transform, _TRANSFORMS)
     reduction = check_choice("reduction", reduction, _REDUCTIONS)
     wanted = _keys(keys, False)
+    graph = as_csr(adjacency)
+    check_memory(f"orbit_embedding on a graph of {graph.n:,} nodes",
+                 orbits_bytes(graph.n, graph.nnz, dim, {"keys": wanted}), dim=dim)
     with threads(num_threads) as nt:
-        prep = _Prepared(adjacency, nt)
+        prep = _Prepared(graph, nt)
         mats = _orbit_matrices(prep, wanted)
     n = prep.n
     node_keys = prep.graph.node_keys()

@@ -43,7 +43,8 @@ import scipy.sparse as sp
 from ._estimator import ParamsMixin
 from ._kernels import walks as _k
 from ._kernels.rng import mix64
-from ._validation import check_float, check_int, check_seed, threads
+from ._memory import irwe_bytes
+from ._validation import check_float, check_int, check_memory, check_seed, threads
 from .graph import CSRGraph, as_csr
 
 __all__ = [
@@ -664,7 +665,10 @@ class IRWE(ParamsMixin):
 
     def _fit(self, adjacency):
         g = _require_edges(as_csr(adjacency))
-        self._dims(g.n)
+        id_dim, pos_dim = self._dims(g.n)
+        check_memory(f"IRWE on a graph of {g.n:,} nodes", irwe_bytes(
+            g.n, g.nnz, id_dim + pos_dim, self.get_params(), identity_dim=id_dim,
+            position_dim=pos_dim), dim=self.dim)
         F, M = self.statistics(g)
         identity, position = self.fit_statistics(F, M)
         self.node_ids_ = g.node_ids
