@@ -68,10 +68,67 @@ class Method:
     description: str
     params: dict = field(default_factory=dict)
     dim: int = 128  # the dimension used when the caller gives none
+    # "module:function" f(n, nnz, dim, settings) -> bytes the embedding needs (graphembed._memory)
+    memory: str = "graphembed._memory:dense_bytes"
+    # "module:function" whose signature holds the defaults of parameters the target takes
+    # through **params (registry adapters); None: the target's own signature
+    defaults_from: str | None = None
+    # settings whose default depends on dim: name -> f(settings, dim) -> value
+    derived: dict = field(default_factory=dict)
 
     def function(self):
-        module, func = self.target.split(":")
-        return getattr(importlib.import_module(module), func)
+        return _resolve(self.target)
+
+    def settings(self, given: dict | None = None, *, dim: int | None = None) -> dict:
+        """Every effective keyword argument of the method, resolved defaults included.
+
+        ``given`` values (text or values) are parsed as by :meth:`parse_params`; a parameter
+        left at None takes the default of the function's signature (or of ``defaults_from``),
+        then the ``derived`` rule if it still has none. Every keyword parameter of the
+        function's signature appears, except ``dim``, ``random_state`` and ``num_threads``,
+        which are recorded beside the settings. Arrays (``features``, ``projection``) are
+        recorded as None when not given. Cost: an import of the method's module.
+        """
+        import inspect
+
+        dim = self.dim if dim is None else dim
+        parsed = self.parse_params(given)
+        defaults = {}
+        for target in filter(None, (self.defaults_from, self.target)):
+            for k, (name, p) in enumerate(inspect.signature(_resolve(target)).parameters.items()):
+                if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL, p.POSITIONAL_ONLY):
+                    continue
+                if k == 0 and p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty:
+                    continue  # the graph
+                defaults.setdefault(name, None if p.default is p.empty else p.default)
+        out = {}
+        for name in list(defaults) + [k for k in parsed if k not in defaults]:
+            if name in _RECORDED_APART:
+                continue
+            value = parsed.get(name)
+            if value is None:
+                value = defaults.get(name)
+            out[name] = value
+        for name, rule in self.derived.items():
+            if out.get(name) is None:
+                out[name] = rule(out, dim)
+        return out
+
+    def memory_bytes(self, n: int, nnz: int, dim: int | None = None, settings=None) -> int:
+        """Bytes an embedding of a graph with ``n`` nodes and ``nnz`` stored entries needs
+        (an estimate of the arrays that grow with n · dim and nnz; see graphembed._memory)."""
+        dim = self.dim if dim is None else dim
+        settings = self.settings(dim=dim) if settings is None else settings
+        return int(_resolve(self.memory)(n, nnz, dim, settings))
+
+    def check_memory(self, n: int, nnz: int, dim: int | None = None, settings=None) -> int:
+        """:meth:`memory_bytes`, or NotEnoughMemoryError naming dim and the bytes needed and
+        available when the machine has less."""
+        from ._validation import check_memory
+
+        dim = self.dim if dim is None else dim
+        return check_memory(f"{self.name} on a graph of {n:,} nodes and {nnz:,} stored entries",
+                            self.memory_bytes(n, nnz, dim, settings), dim=dim)
 
     def parse_params(self, given: dict | None) -> dict:
         """Defaults updated with ``given`` (text or values), each parsed; unknown names raise."""
@@ -90,6 +147,14 @@ class Method:
                     f"{self.params[key].help}"
                 ) from None
         return out
+
+
+_RECORDED_APART = ("dim", "random_state", "num_threads")
+
+
+def _resolve(target):
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
 
 
 METHODS: dict[str, Method] = {}
@@ -115,6 +180,7 @@ register(Method(
         "direction": Param("out", str, "directed graphs: out, in or both"),
     },
     dim=512,  # graphembed.fastrp.DEFAULT_DIM (a test keeps the two equal)
+    memory="graphembed._memory:fastrp_bytes",
 ))
 
 
@@ -142,7 +208,15 @@ register(Method(
         "transform": Param("ppmi", str, "ppmi, degree, log or none"),
         "reduction": Param("svd", str, "svd or random_projection"),
     },
+    memory="graphembed._memory:orbits_bytes",
+    derived={"keys": lambda settings, dim: [list(k) for k in _orbit_default_keys()]},
 ))
+
+
+def _orbit_default_keys():
+    from .orbits import KEYS
+
+    return KEYS[:-1]  # the 27 keys with h <= 2 (orbit_embedding's default)
 
 
 def _ints(text):
@@ -174,6 +248,10 @@ register(Method(
     {**_IDENTITY_PARAMS, **_WALK_PARAMS,
      "identity_dim": Param(None, int, "identity width (default dim // 2)"),
      "position_dim": Param(None, int, "position width (default dim - identity_dim)")},
+    memory="graphembed._memory:irwe_bytes",
+    defaults_from="graphembed.walks:irwe",
+    derived={"identity_dim": lambda s, dim: dim // 2,
+             "position_dim": lambda s, dim: dim - s["identity_dim"]},
 ))
 
 register(Method(
@@ -181,6 +259,8 @@ register(Method(
     "graphembed.walks:irwe_identity",
     "IRWE-style identity (structural role): PCA of anonymous-walk and degree statistics",
     dict(_IDENTITY_PARAMS),
+    memory="graphembed._memory:irwe_identity_bytes",
+    derived={"identity_dim": lambda s, dim: dim, "position_dim": lambda s, dim: 0},
 ))
 
 register(Method(
@@ -188,6 +268,8 @@ register(Method(
     "graphembed.walks:irwe_position",
     "IRWE-style position: randomized SVD of the walk co-occurrence PPMI (DeepWalk equivalent)",
     dict(_WALK_PARAMS),
+    memory="graphembed._memory:irwe_position_bytes",
+    derived={"identity_dim": lambda s, dim: 0, "position_dim": lambda s, dim: dim},
 ))
 
 
@@ -209,19 +291,28 @@ def embed(graph, method: str, *, dim=None, random_state=0, num_threads=None, par
 
     ``dim=None`` uses the method's default dimension (``get_method(method).dim``).
 
-    Returns an :class:`~graphembed.embedding.Embedding` whose meta records the method, its full
-    parameters, the seed and the package versions. Cost: that of the method.
+    Returns an :class:`~graphembed.embedding.Embedding` whose meta records the method, every
+    effective parameter (``params``: :meth:`Method.settings`, resolved defaults included), the
+    dimension, seed and thread count, the graph's size and the package versions. Before any
+    work the memory the method needs is checked against what the machine has
+    (:meth:`Method.check_memory`). Cost: that of the method.
     """
     import time
 
+    import numba
+
     from . import __version__
+    from ._validation import check_threads
     from .embedding import Embedding
     from .graph import as_csr
 
     m = get_method(method)
     kwargs = {k: v for k, v in m.parse_params(params).items() if v is not None}
-    dim = m.dim if dim is None else dim
+    dim = _check_dim(m.dim if dim is None else dim)
+    threads = check_threads(num_threads)
+    settings = m.settings(params, dim=dim)
     g = as_csr(graph)
+    m.check_memory(g.n, g.nnz, dim, settings)
     t0 = time.perf_counter()
     vectors = m.function()(g, dim=dim, random_state=random_state, num_threads=num_threads, **kwargs)
     seconds = time.perf_counter() - t0
@@ -229,7 +320,8 @@ def embed(graph, method: str, *, dim=None, random_state=0, num_threads=None, par
         "method": method,
         "dim": int(dim),
         "random_state": int(random_state),
-        "params": kwargs,
+        "num_threads": int(numba.get_num_threads() if threads is None else threads),
+        "params": settings,
         "graph": {"nodes": g.n, "edges": g.num_edges, "directed": g.directed,
                   "weighted": g.weighted},
         "seconds": seconds,
@@ -237,6 +329,18 @@ def embed(graph, method: str, *, dim=None, random_state=0, num_threads=None, par
         "graphembed": __version__,
     }
     return Embedding(g.node_ids, vectors, meta)
+
+
+def _check_dim(dim):
+    """``dim`` as an int >= 1, else a ValueError/TypeError naming it (the message of every
+    method's own check, so callers see the same words before and during the work)."""
+    import numbers
+
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"dim must be a positive integer, got {dim!r}")
+    if dim < 1:
+        raise ValueError(f"dim must be a positive integer, got {dim}")
+    return int(dim)
 
 
 def versions() -> dict:
