@@ -2,8 +2,17 @@
 
 Subcommands::
 
-    graphembed embed EDGES -o OUT [--method fastrp] [--dim 128] [--seed 0] [-p name=value ...]
-    graphembed datasets
+    graphembed embed --graph EDGES -o OUT [--method fastrp] [--dim 512] [--seed 0] [-p name=value]
+    graphembed evaluate --dataset blogcatalog [--method fastrp] [--full]
+    graphembed linkpred | tune | orbits | walks | datasets
+
+Every subcommand reads its graph with ``--graph FILE`` or ``--dataset NAME`` (``embed FILE``
+stays as an alias). Each one checks everything it can before the work starts -- every value in
+range, method parameters through the registry's parsers, output files and folders writable and
+not already there (unless ``--overwrite``), the optional packages it will need, and the memory
+the embedding needs against what the machine has -- so that a bad run fails in a second with one
+line ``graphembed <command>: error: ...`` (exit status 2) and leaves nothing behind. Results
+folders are created only when the results are written.
 
 Each subcommand is a ``_cmd_<name>(args)`` function with its parser built in ``_build_parser``;
 all computing goes through the library.
@@ -32,6 +41,147 @@ def _params(pairs):
     return out
 
 
+# ------------------------------------------------------------------ checks before the work
+
+
+def _checked(flag, check, *a, **kw):
+    """Run a library check, turning its TypeError/ValueError into a CLIError naming ``flag``."""
+    try:
+        return check(*a, **kw)
+    except (TypeError, ValueError) as e:
+        raise CLIError(f"{flag}: {e}") from None
+
+
+def _check_dim_arg(dim):
+    if dim is not None and dim < 1:
+        raise CLIError(f"--dim: dim must be a positive integer, got {dim}")
+    return dim
+
+
+def _check_common(args):
+    """--dim, --threads, --seed, --jobs, -C where the subcommand has them."""
+    from ._validation import check_float, check_seed, check_threads
+
+    if hasattr(args, "dim"):
+        _check_dim_arg(args.dim)
+    if getattr(args, "threads", None) is not None:
+        _checked("--threads", check_threads, args.threads)
+    if hasattr(args, "seed"):
+        _checked("--seed", check_seed, "random_state", args.seed)
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and jobs < 1 and jobs != -1:
+        raise CLIError(f"--jobs must be -1 (all cores) or a number of threads >= 1, got {jobs}")
+    if hasattr(args, "C"):
+        _checked("-C", check_float, "C", args.C, minimum=0.0, strict_min=True)
+
+
+def _check_writable(path, flag):
+    """The folder that will hold ``path`` exists or can be created, and can be written: a probe
+    file is created in the nearest existing folder above it and removed."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    base = Path(path).absolute().parent
+    while not base.exists():
+        base = base.parent
+    if not base.is_dir():
+        raise CLIError(f"{flag}: cannot write {path}: {base} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".graphembed-probe-", dir=base)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise CLIError(f"{flag}: cannot write {path}: the folder {base} is not writable "
+                       f"({e.strerror}); choose another {flag}") from None
+
+
+def _check_out_file(path, overwrite, flag="--out", extra=()):
+    """An output file (and its side files ``extra``): free unless ``overwrite``, writable."""
+    from pathlib import Path
+
+    for p in [Path(path), *extra]:
+        if p.is_dir():
+            raise CLIError(f"{flag}: {p} is a folder; give a file name")
+        if p.exists() and not overwrite:
+            raise CLIError(f"{p} already exists; pass --overwrite to replace it")
+    _check_writable(path, flag)
+
+
+def _check_results_folder(args):
+    """The run's results folder (``--out`` or graphembed-results/<--name or timestamp>),
+    checked -- not a file, empty unless --overwrite, writable -- but not created."""
+    from .evaluation.report import check_results_dir, results_path
+
+    path = results_path(args.out, name=args.name)
+    try:
+        return check_results_dir(path, overwrite=args.overwrite)
+    except OSError as e:
+        raise CLIError(str(e)) from None
+
+
+_EXTRAS = {"tqdm": "eval", "matplotlib": "eval", "pyarrow": "parquet"}
+
+
+def _has_module(name):
+    import importlib.util
+
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _require(module, what, instead=None):
+    """CLIError naming the extra to install when ``module`` is missing (checked up front)."""
+    if not _has_module(module):
+        raise CLIError(f"{what} needs {module}, which is not installed: pip install "
+                       f"'graphembed[{_EXTRAS[module]}]'" + (f" (or {instead})" if instead else ""))
+
+
+def _require_for_file(path, flag):
+    from pathlib import Path
+
+    if Path(path).suffix.lower() == ".parquet":
+        _require("pyarrow", f"{flag} {path}", "use .npz")
+
+
+def _check_memory(graph, names, dims, settings, extra_per_entry=0):
+    """Each method's memory estimate (and ``extra_per_entry`` bytes per n · dim entry kept for
+    scoring) against the available memory; a CLIError naming --dim and the bytes otherwise."""
+    from ._validation import NotEnoughMemoryError, available_memory, check_memory
+    from .methods import get_method
+
+    avail = available_memory()
+    for name in names:
+        m, dim = get_method(name), dims[name]
+        need = m.memory_bytes(graph.n, graph.nnz, dim, settings[name])
+        need = max(need, (4 + extra_per_entry) * graph.n * dim)
+        try:
+            check_memory(f"{name} on a graph of {graph.n:,} nodes and {graph.nnz:,} stored "
+                         "entries" + (" with its scoring" if extra_per_entry else ""), need,
+                         dim=dim, available=avail)
+        except NotEnoughMemoryError as e:
+            raise CLIError(f"--dim: {e}") from None
+
+
+def _check_graph_source(args):
+    """--dataset names a bundled data set; --graph names an existing file."""
+    from pathlib import Path
+
+    if getattr(args, "dataset", None):
+        from .datasets import available
+
+        if args.dataset not in available():
+            raise CLIError(f"--dataset: no bundled data set {args.dataset!r}; available: "
+                           f"{', '.join(available())}")
+    edges = getattr(args, "edges", None)
+    if edges and not Path(edges).exists():
+        raise CLIError(f"--graph: edge-list file {edges} does not exist")
+
+
 def _load_graph(args):
     from .graph import as_csr
 
@@ -39,6 +189,8 @@ def _load_graph(args):
         from .datasets import load
 
         return load(args.dataset).graph
+    if not getattr(args, "edges", None):
+        raise CLIError(f"{args.command} needs --graph EDGES or --dataset NAME")
     delimiter = getattr(args, "delimiter", None)
     if delimiter is not None:  # let shells pass a tab as the two characters \t
         delimiter = delimiter.replace("\\t", "\t")
@@ -53,17 +205,28 @@ def _load_graph(args):
 def _cmd_embed(args):
     from pathlib import Path
 
-    from .embedding import _format_of
-    from .methods import embed
+    from .embedding import _format_of, _sidecar
+    from .methods import embed, get_method
 
+    if args.edges and args.graph and args.edges != args.graph:
+        raise CLIError("give the edge-list file once: EDGES or --graph EDGES")
+    args.edges = args.graph or args.edges
     if args.edges and args.dataset:
         raise CLIError("give an edge-list file or --dataset NAME, not both")
-    _format_of(args.out, None)  # fail before computing: unknown suffix
-    if Path(args.out).exists() and not args.overwrite:
-        raise CLIError(f"{args.out} already exists; pass --overwrite to replace it")
+    _check_common(args)
+    fmt = _format_of(args.out, None)  # fail before computing: unknown suffix
+    out = Path(args.out)
+    sides = [_sidecar(out, ".ids.npy"), _sidecar(out, ".meta.json")] if fmt == "npy" else []
+    _check_out_file(out, args.overwrite, "--out", sides)
+    _require_for_file(out, "--out")
+    method = get_method(args.method)
+    params = _params(args.param)
+    dim = method.dim if args.dim is None else args.dim
+    settings = method.settings(params, dim=dim)  # parameter errors before any work
     graph = _load_graph(args)
-    emb = embed(graph, args.method, dim=args.dim, random_state=args.seed,
-                num_threads=args.threads, params=_params(args.param))
+    _check_memory(graph, [args.method], {args.method: dim}, {args.method: settings})
+    emb = embed(graph, args.method, dim=dim, random_state=args.seed,
+                num_threads=args.threads, params=params)
     path = emb.save(args.out, overwrite=args.overwrite)
     print(f"wrote {len(emb)} × {emb.dim} {args.method} embedding to {path} "
           f"({emb.meta['seconds']:.2f} s)")
@@ -80,6 +243,12 @@ def _cmd_orbits(args):
         raise CLIError(f"{args.out} already exists; pass --overwrite to replace it")
     if args.counts and (args.key or args.hop3):
         raise CLIError("--counts writes orbit counts; --key and --hop3 are for the matrices")
+    _check_common(args)
+    _check_out_file(args.out, args.overwrite)
+    if args.key:
+        from .orbits import _keys
+
+        _checked("--key", _keys, args.key, args.hop3)
     graph = _load_graph(args)
     if args.counts:
         counts = orbit_counts(graph, num_threads=args.threads)
@@ -107,8 +276,14 @@ def _cmd_walks(args):
     text = suffixes.endswith((".txt", ".txt.gz"))
     if not (text or out.suffix.lower() == ".npz"):
         raise CLIError(f"--out must end in .npz or .txt (or .txt.gz), got {args.out!r}")
-    if out.exists() and not args.overwrite:
-        raise CLIError(f"{args.out} already exists; pass --overwrite to replace it")
+    _check_common(args)
+    _check_out_file(out, args.overwrite)
+    from ._validation import check_float, check_int
+
+    _checked("--walk-length", check_int, "walk_length", args.walk_length, minimum=1)
+    _checked("--walks-per-node", check_int, "walks_per_node", args.walks_per_node, minimum=1)
+    _checked("-p", check_float, "p", args.p, minimum=0.0, strict_min=True)
+    _checked("-q", check_float, "q", args.q, minimum=0.0, strict_min=True)
     graph = _load_graph(args)
     start = None if not args.start else graph.index_of(_start_ids(args.start, graph))
     blocks = iter_random_walks(graph, walk_length=args.walk_length,
@@ -230,18 +405,48 @@ def _floats_arg(text, name):
         raise CLIError(f"{name} expects comma-separated numbers, got {text!r}") from None
 
 
-def _eval_inputs(args):
-    """(graph or None, labels indicator or None, embedding or None, description)."""
-    from .datasets import load, read_labels
+def _ratios_arg(text, flag):
+    """Comma-separated training ratios, each strictly inside (0, 1), at least one."""
+    from .evaluation.splits import check_ratio
+
+    ratios = [_checked(flag, check_ratio, "train_ratios", r) for r in _floats_arg(text, flag)]
+    if not ratios:
+        raise CLIError(f"{flag} needs at least one ratio strictly between 0 and 1, got {text!r}")
+    return ratios
+
+
+def _check_eval_sources(args):
+    """Which inputs were given, before reading any of them."""
+    from pathlib import Path
 
     if not (args.embedding or args.dataset or args.edges):
         raise CLIError(f"{args.command} needs --dataset NAME, --graph EDGES --labels LABELS, or "
                        "--embedding FILE --labels LABELS")
+    if args.embedding and (args.dataset or args.edges):
+        raise CLIError("--embedding scores a saved embedding; give it without --graph/--dataset")
+    if args.embedding and not args.labels:
+        raise CLIError("--embedding needs --labels FILE (node<TAB>label lines)")
+    if args.edges and not args.labels:
+        raise CLIError("--graph needs --labels FILE (node<TAB>label lines)")
+    _check_graph_source(args)
+    for flag, path in (("--embedding", args.embedding), ("--labels", args.labels)):
+        if path and not Path(path).exists():
+            raise CLIError(f"{flag}: {path} does not exist")
+    if args.embedding:
+        from .embedding import _format_of
+
+        _format_of(args.embedding, None)
+        _require_for_file(args.embedding, "--embedding")
+
+
+def _eval_inputs(args):
+    """(graph or None, labels indicator or None, embedding or None, description)."""
+    from .datasets import load, read_labels
+
+    _check_eval_sources(args)
     if args.embedding:
         from .embedding import Embedding
 
-        if not args.labels:
-            raise CLIError("--embedding needs --labels FILE (node<TAB>label lines)")
         emb = Embedding.load(args.embedding)
         labels, _ = read_labels(args.labels, emb.node_ids)
         return None, labels, emb, f"embedding {args.embedding}"
@@ -251,11 +456,109 @@ def _eval_inputs(args):
         if args.labels:
             labels, _ = read_labels(args.labels, ds.graph.node_ids)
         return ds.graph, labels, None, f"data set {args.dataset}"
-    if not args.labels:
-        raise CLIError("--graph needs --labels FILE (node<TAB>label lines)")
     graph = _load_graph(args)
     labels, _ = read_labels(args.labels, graph.node_ids)
     return graph, labels, None, f"graph {args.edges}"
+
+
+# A cost model of the main job, calibrated on a 2-core machine (bench/evaluation.py measures the
+# real thing): FastRP costs about this many seconds per row-entry update, (k·nnz + 2n)·dim for k
+# steps, on 2 threads; a first run with an empty numba cache compiles for about
+# _COMPILE_SECONDS; one-vs-rest logistic regression costs about _SCORE_SECONDS[solver] core-
+# seconds per training row × dim × label.
+_FASTRP_SECONDS_PER_UPDATE = 2.5e-9
+_COMPILE_SECONDS = 20.0
+_SCORE_SECONDS = {"liblinear": 8.8e-7}
+_DEFAULT_SCORE_SECONDS = 8.8e-7
+
+
+def _cores():
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _kernels_cached(module):
+    """Whether numba's cache holds compiled kernels of graphembed._kernels.<module>."""
+    import numba
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent / "_kernels"
+    places = [here / "__pycache__"]
+    if numba.config.CACHE_DIR:
+        places += [p for p in Path(numba.config.CACHE_DIR).glob("**/_kernels*") if p.is_dir()]
+    return any(any(p.glob(f"{module}.*.nbi")) for p in places if p.is_dir())
+
+
+def _embed_seconds(name, n, nnz, dim, settings, threads):
+    """Estimated seconds of one embedding, or None where the model has no figure."""
+    if name == "fastrp":
+        k = len(settings.get("iteration_weights") or (1,))
+        return _FASTRP_SECONDS_PER_UPDATE * (k * nnz + 2 * n) * dim * 2 / max(threads, 1)
+    if name == "degree":
+        return 0.0
+    return None
+
+
+def _score_seconds(n_lab, n_labels, dim, ratios, repeats, solver, cores):
+    per = _SCORE_SECONDS.get(solver, _DEFAULT_SCORE_SECONDS)
+    rows = sum(int(r * n_lab) for r in ratios) * repeats
+    return per * rows * dim * n_labels / max(cores, 1)
+
+
+def _fmt_seconds(t):
+    if t < 90:
+        return f"{t:.0f} s"
+    if t < 5400:
+        return f"{t / 60:.0f} min"
+    return f"{t / 3600:.1f} h"
+
+
+def _estimate_line(graph, labels, names, dims, settings, ratios, repeats, solver, args):
+    """One or two lines saying how long the run should take (and the full protocol too)."""
+    import numpy as np
+
+    cores = _cores()
+    threads = args.threads or cores
+    jobs = cores if args.jobs in (None, -1) else min(args.jobs, cores)
+    n_lab = int(np.count_nonzero(np.diff(labels.indptr))) if hasattr(labels, "indptr") \
+        else labels.shape[0]
+    n_labels = labels.shape[1]
+    embed_t, unknown = 0.0, []
+    if graph is not None:
+        for name in names:
+            t = _embed_seconds(name, graph.n, graph.nnz, dims[name], settings[name], threads)
+            if t is None:
+                unknown.append(name)
+            else:
+                embed_t += t
+    compile_t = _COMPILE_SECONDS if "fastrp" in names and not _kernels_cached("fastrp") else 0.0
+
+    def score(rs, reps):
+        return sum(_score_seconds(n_lab, n_labels, dims[name], rs, reps, solver, jobs)
+                   for name in names)
+
+    quick_t = score(ratios, repeats)
+    total = embed_t + compile_t + quick_t
+    parts = [f"embedding ~{_fmt_seconds(embed_t)}" + (f" plus {', '.join(unknown)} (no estimate)"
+                                                      if unknown else ""),
+             f"scoring ~{_fmt_seconds(quick_t)}"]
+    if compile_t:
+        parts.append(f"one-time compilation ~{_fmt_seconds(compile_t)}")
+    n_text = f"{graph.n:,} nodes, {graph.num_edges:,} edges, " if graph is not None else ""
+    line = (f"estimated time: about {_fmt_seconds(total)} on {cores} cores "
+            f"({', '.join(parts)}); a rough estimate from {n_text}dim "
+            f"{','.join(str(dims[m]) for m in names)}, {n_labels} labels and "
+            f"{len(ratios)} ratios × {repeats} shuffles")
+    full_ratios = [float(x) for x in _FULL_RATIOS.split(",")]
+    if not args.full:
+        full_t = embed_t + compile_t + score(full_ratios, _FULL_REPEATS)
+        line += (f"\n(the full protocol, --full: {len(full_ratios)} ratios × {_FULL_REPEATS} "
+                 f"shuffles, about {_fmt_seconds(full_t)})")
+    return line
 
 
 def _run_facts(args, extra):
@@ -278,22 +581,43 @@ def _cmd_evaluate(args):
     from .evaluation.report import comparison_table, results_dir, write_node_classification
     from .methods import embed, get_method
 
+    # every check before any work: values, methods and their parameters, inputs named,
+    # the results folder, the extras, then (with the graph read) the memory
     full = args.full
-    ratios = _floats_arg(args.ratios or (_FULL_RATIOS if full else _QUICK_RATIOS), "--ratios")
+    ratios = _ratios_arg(args.ratios or (_FULL_RATIOS if full else _QUICK_RATIOS), "--ratios")
     repeats = args.repeats if args.repeats is not None else (_FULL_REPEATS if full else _QUICK_REPEATS)
+    if repeats < 1:
+        raise CLIError(f"--repeats must be an integer >= 1, got {repeats}")
+    _check_common(args)
+    _check_eval_sources(args)
+    names = ["embedding"] if args.embedding else _method_list(args.method)
+    per = {} if args.embedding else _method_params(names, args.param)
+    dims = {m: _dim_of(m, args.dim) for m in names if m != "embedding"}
+    settings = {m: get_method(m).settings(per[m], dim=dims[m]) for m in dims}
+    folder = _check_results_folder(args)
+    if not args.quiet:
+        _require("tqdm", "the progress bar", "pass --quiet")
+    if not args.no_plot:
+        _require("matplotlib", "the plot", "pass --no-plot")
     graph, labels, emb, source = _eval_inputs(args)
-    names = ["embedding"] if emb is not None else _method_list(args.method)
-    per = {} if emb is not None else _method_params(names, args.param)
-    folder = results_dir(args.out, name=args.name, overwrite=args.overwrite)
+    if emb is not None:
+        dims = {"embedding": emb.dim}
+    else:
+        # the scoring keeps the vectors and about three float32 copies of them
+        _check_memory(graph, names, dims, settings, extra_per_entry=12)
     print(f"node classification on {source}: ratios {ratios}, {repeats} repeats, C={args.C}, "
           f"normalize={args.normalize}, seed {args.seed}; results in {folder}")
+    print(_estimate_line(graph, labels, names, dims, settings, ratios, repeats,
+                         getattr(args, "solver", None), args), flush=True)
     results, methods_run = [], {}
     for name in names:
         if emb is None:
-            e = embed(graph, name, dim=args.dim, random_state=args.seed,
+            e = embed(graph, name, dim=dims[name], random_state=args.seed,
                       num_threads=args.threads, params=per[name])
             print(f"{name}: embedded {len(e)} nodes × {e.dim} in {e.meta['seconds']:.2f} s")
             methods_run[name] = {"params": e.meta["params"], "dim": e.dim,
+                                 "random_state": e.meta["random_state"],
+                                 "num_threads": e.meta["num_threads"],
                                  "embed_seconds": e.meta["seconds"],
                                  "description": get_method(name).description}
         else:
@@ -302,37 +626,64 @@ def _cmd_evaluate(args):
         res = node_classification(e, labels, train_ratios=ratios, repeats=repeats,
                                   random_state=args.seed, C=args.C, normalize=args.normalize,
                                   n_jobs=args.jobs, validation=args.validation,
-                                  progress=not args.quiet, method=name)
+                                  progress=not args.quiet, method=name, **_solver_kw(args))
         methods_run[name]["scoring_seconds"] = res.seconds
         print(f"{name}: scored in {res.seconds:.1f} s")
         results.append(res)
     print(comparison_table(results))
     run = _run_facts(args, {"source": source, "methods": methods_run, "seed": args.seed,
+                            "settings": {"ratios": ratios, "repeats": repeats, "full": full,
+                                         "C": args.C, "normalize": args.normalize,
+                                         "solver": results[0].params.get("solver"),
+                                         "jobs": args.jobs, "validation": args.validation,
+                                         "seed": args.seed, "threads": args.threads},
                             "title": f"node classification, {source}"})
+    folder = results_dir(folder, overwrite=args.overwrite)
     paths = write_node_classification(folder, results, run=run, plot=not args.no_plot)
     print("wrote " + ", ".join(str(p) for p in paths))
 
 
-def _cmd_linkpred(args):
-    from .evaluation import EdgeSplit, edge_split, link_prediction
-    from .evaluation.report import results_dir, write_link_prediction
-    from .methods import embed
+def _solver_kw(args):
+    """``solver=`` for node_classification when --solver was given (else the library's)."""
+    solver = getattr(args, "solver", None)
+    return {} if solver is None else {"solver": solver}
 
-    graph = _load_graph(args)
+
+def _cmd_linkpred(args):
+    from pathlib import Path
+
+    from .evaluation import EdgeSplit, edge_split, link_prediction
+    from .evaluation.link_prediction import SCORERS
+    from .evaluation.report import results_dir, write_link_prediction
+    from .evaluation.splits import check_ratio
+    from .methods import embed, get_method
+
+    _check_common(args)
+    _checked("--test-fraction", check_ratio, "test_fraction", args.test_fraction)
     names = _method_list(args.method) if args.method != ["none"] else []
     per = _method_params(names, args.param)
+    dims = {m: _dim_of(m, args.dim) for m in names}
+    settings = {m: get_method(m).settings(per[m], dim=dims[m]) for m in names}
     scorers = [s.strip() for s in args.scorer.split(",") if s.strip()]
-    folder = results_dir(args.out, name=args.name, overwrite=args.overwrite)
+    for s in scorers:
+        if s not in SCORERS:
+            raise CLIError(f"--scorer: {s!r} is not a scorer; choose among {', '.join(SCORERS)}")
+    if args.split and not Path(args.split).exists():
+        raise CLIError(f"--split: {args.split} does not exist")
+    _check_graph_source(args)
+    folder = _check_results_folder(args)
+    graph = _load_graph(args)
+    # the edge features of one operator: about 8 bytes per training pair and dimension
+    _check_memory(graph, names, dims, settings, extra_per_entry=16)
     if args.split:
         split = EdgeSplit.load(args.split)
     else:
         split = edge_split(graph, test_fraction=args.test_fraction, random_state=args.seed)
-    split.save(folder / "split.npz", overwrite=args.overwrite)
     print(f"link prediction: {split.summary()}; results in {folder}")
     results = []
     for k, name in enumerate(names or [None]):
         fn = None if name is None else functools.partial(
-            embed, method=name, dim=args.dim, random_state=args.seed,
+            embed, method=name, dim=dims[name], random_state=args.seed,
             num_threads=args.threads, params=per[name])
         res = link_prediction(graph, fn, split=split, scorer=scorers,
                               heuristics=(k == 0 and not args.no_heuristics),
@@ -345,8 +696,15 @@ def _cmd_linkpred(args):
         r.table() if i == 0 else "\n".join(r.table().splitlines()[1:])
         for i, r in enumerate(results)))
     run = _run_facts(args, {"graph": args.dataset or args.edges, "seed": args.seed,
-                            "methods": {n: per[n] for n in names},
-                            "dim": {n: _dim_of(n, args.dim) for n in names}})
+                            "methods": {n: settings[n] for n in names},
+                            "given_params": {n: per[n] for n in names},
+                            "dim": dims,
+                            "settings": {"test_fraction": split.test_fraction,
+                                         "split": args.split, "scorers": scorers,
+                                         "heuristics": not args.no_heuristics, "C": args.C,
+                                         "seed": args.seed, "threads": args.threads}})
+    folder = results_dir(folder, overwrite=args.overwrite)
+    split.save(folder / "split.npz", overwrite=args.overwrite)
     paths = write_link_prediction(folder, results, run=run)
     print("wrote " + ", ".join(str(p) for p in paths + [folder / "split.npz"]))
 
@@ -359,10 +717,20 @@ def _cmd_tune(args):
     from .evaluation.tune import FASTRP_SPACE
     from .methods import embed, get_method
 
-    graph, labels, _, source = _eval_inputs(args)
+    from .evaluation.splits import check_ratio
+
+    _check_common(args)
+    _checked("--ratio", check_ratio, "train_ratio", args.ratio)
+    if args.repeats < 1:
+        raise CLIError(f"--repeats must be an integer >= 1, got {args.repeats}")
+    if args.budget < 1:
+        raise CLIError(f"--budget must be an integer >= 1, got {args.budget}")
+    if args.embedding:
+        raise CLIError("tune embeds the graph for every candidate; give --graph or --dataset")
     (name,) = _method_list([args.method])
     method = get_method(name)
     fixed = _method_params([name], args.param)[name]
+    dim = _dim_of(name, args.dim)
     if args.space:
         space = {}
         for item in args.space:
@@ -377,10 +745,13 @@ def _cmd_tune(args):
         space = FASTRP_SPACE
     else:
         raise CLIError(f"no default search space for {name!r}; give --space name=v1;v2;...")
-    folder = results_dir(args.out, name=args.name, overwrite=args.overwrite)
+    folder = _check_results_folder(args)
+    graph, labels, _, source = _eval_inputs(args)
+    settings = method.settings(fixed, dim=dim)
+    _check_memory(graph, [name], {name: dim}, {name: settings}, extra_per_entry=12)
 
     def run_embed(g, **params):
-        return embed(g, name, dim=args.dim, random_state=args.seed, num_threads=args.threads,
+        return embed(g, name, dim=dim, random_state=args.seed, num_threads=args.threads,
                      params={**fixed, **params}).vectors
 
     print(f"tuning {name} on {source} (validation inside the training part of ratio "
@@ -390,12 +761,13 @@ def _cmd_tune(args):
                n_jobs=args.jobs, test=args.test, log=None if args.quiet else print)
     print(res.table())
     print(f"best by validation {res.metric}: {res.best_params} ({res.best_score:.4f})")
-    payload = {"task": "tune", "method": name, "dim": _dim_of(name, args.dim),
-               "fixed_params": fixed,
+    payload = {"task": "tune", "method": name, "dim": dim,
+               "fixed_params": fixed, "settings": settings,
                "best_params": res.best_params, "best_validation": res.best_score,
                "nested_test": res.nested, "protocol": res.params, "trials": res.trials,
                "seconds": res.seconds,
                "run": _run_facts(args, {"source": source, "seed": args.seed})}
+    folder = results_dir(folder, overwrite=args.overwrite)
     path = folder / "tune.json"
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     print(f"wrote {path}")
@@ -504,7 +876,10 @@ def _build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("embed", help="embed a graph and write the vectors with their node ids")
-    p.add_argument("edges", nargs="?", help="edge-list file (.tsv/.csv/.txt[.gz])")
+    p.add_argument("edges", nargs="?", metavar="EDGES",
+                   help="edge-list file (.tsv/.csv/.txt[.gz]); same as --graph EDGES")
+    p.add_argument("--graph", default=None, metavar="EDGES",
+                   help="edge-list file (.tsv/.csv/.txt[.gz])")
     p.add_argument("-o", "--out", required=True,
                    help="output file: .npz, .npy, .parquet or .txt (word2vec)")
     p.add_argument("--dataset", help="embed a bundled data set instead of a file")
@@ -564,11 +939,11 @@ def main(argv=None):
     parser = _build_parser()
     args = parser.parse_args(argv)
     args.argv = argv
-    if args.command == "embed" and not (args.edges or args.dataset):
-        parser.error("embed needs an edge-list file or --dataset NAME")
+    if args.command == "embed" and not (args.edges or args.graph or args.dataset):
+        parser.error("embed needs an edge-list file or --dataset NAME (EDGES or --graph EDGES)")
     try:
         args.func(args)
-    except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError) as e:
+    except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError, MemoryError) as e:
         print(f"graphembed {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

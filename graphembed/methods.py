@@ -36,18 +36,52 @@ def _bool(text):
     raise ValueError(f"expected true/false, got {text!r}")
 
 
-def _int_or_str(text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return str(text)
+def _choice(*options):
+    def parse(text):
+        value = str(text).strip()
+        if value not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {text!r}")
+        return value
+    parse.__name__ = f"one of {', '.join(options)}"
+    return parse
 
 
-def _float_or_str(text):
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return str(text)
+def _number(minimum=None, strict=False, kind=float):
+    """A parser of a finite number (``kind``) >= ``minimum`` (> when ``strict``)."""
+    import math
+    import numbers
+
+    def parse(text):
+        if kind is int:
+            if isinstance(text, bool):
+                raise ValueError(f"expected an integer, got {text!r}")
+            value = int(text) if isinstance(text, numbers.Integral) else int(str(text).strip())
+        else:
+            value = float(text)
+            if not math.isfinite(value):
+                raise ValueError(f"expected a finite number, got {text!r}")
+        if minimum is not None and (value <= minimum if strict else value < minimum):
+            raise ValueError(f"expected a number {'>' if strict else '>='} {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _weights(text):
+    import math
+
+    values = _floats(text)
+    if not values or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"expected one or more finite numbers, got {text!r}")
+    return values
+
+
+def _sparsity(text):
+    if str(text).strip() == "sqrt":
+        return "sqrt"
+    value = float(text)
+    if not value >= 1 or value == float("inf"):
+        raise ValueError(f"expected a number >= 1 or 'sqrt', got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -170,14 +204,14 @@ register(Method(
     "graphembed.fastrp:fastrp",
     "FastRP: very sparse random projection propagated over the graph (Chen et al., CIKM 2019)",
     {
-        "iteration_weights": Param(None, _floats, "comma-separated weights α1..αk, e.g. 0,0,1,6.67"),
-        "normalization_strength": Param(None, float, "degree exponent β, e.g. -0.64"),
-        "sparsity": Param(None, _float_or_str, "3, any s >= 1, or 'sqrt'"),
-        "transition": Param("mean", str, "'mean' (D^-1 S) or 'sum' (S)"),
+        "iteration_weights": Param(None, _weights, "comma-separated weights α1..αk, e.g. 0,0,1,6.67"),
+        "normalization_strength": Param(None, _number(), "degree exponent β, e.g. -0.64"),
+        "sparsity": Param(None, _sparsity, "3, any s >= 1, or 'sqrt'"),
+        "transition": Param("mean", _choice("mean", "sum"), "'mean' (D^-1 S) or 'sum' (S)"),
         "normalize": Param(None, _bool, "row L2 normalisation of every iteration: true/false"),
         "standardize": Param(None, _bool, "final column standardisation: true/false"),
-        "self_influence": Param(0.0, float, "weight α0 of the initial random vectors"),
-        "direction": Param("out", str, "directed graphs: out, in or both"),
+        "self_influence": Param(0.0, _number(), "weight α0 of the initial random vectors"),
+        "direction": Param("out", _choice("out", "in", "both"), "directed graphs: out, in or both"),
     },
     dim=512,  # graphembed.fastrp.DEFAULT_DIM (a test keeps the two equal)
     memory="graphembed._memory:fastrp_bytes",
@@ -205,8 +239,9 @@ register(Method(
     {
         "keys": Param(None, _orbit_keys, "';'-separated keys h,i,j, e.g. 1,0,0;2,1,1 "
                       "(default: the 27 keys with h <= 2)"),
-        "transform": Param("ppmi", str, "ppmi, degree, log or none"),
-        "reduction": Param("svd", str, "svd or random_projection"),
+        "transform": Param("ppmi", _choice("ppmi", "degree", "log", "none"),
+                           "ppmi, degree, log or none"),
+        "reduction": Param("svd", _choice("svd", "random_projection"), "svd or random_projection"),
     },
     memory="graphembed._memory:orbits_bytes",
     derived={"keys": lambda settings, dim: [list(k) for k in _orbit_default_keys()]},
@@ -225,18 +260,26 @@ def _ints(text):
     return tuple(int(x) for x in str(text).replace(" ", "").split(",") if x)
 
 
+def _steps(text):
+    values = _ints(text)
+    if not values or not all(1 <= v <= 12 for v in values):
+        raise ValueError(f"expected walk lengths between 1 and 12, got {text!r}")
+    return values
+
+
 _WALK_PARAMS = {
-    "walk_length": Param(80, int, "steps per position walk"),
-    "walks_per_node": Param(20, int, "position walks per node"),
-    "window": Param(2, int, "co-occurrence window (steps)"),
-    "negative": Param(1.0, float, "PMI shift log(negative)"),
-    "p": Param(1.0, float, "node2vec return parameter (> 0)"),
-    "q": Param(1.0, float, "node2vec in-out parameter (> 0)"),
+    "walk_length": Param(80, _number(1, kind=int), "steps per position walk"),
+    "walks_per_node": Param(20, _number(1, kind=int), "position walks per node"),
+    "window": Param(2, _number(1, kind=int), "co-occurrence window (steps)"),
+    "negative": Param(1.0, _number(0, strict=True), "PMI shift log(negative)"),
+    "p": Param(1.0, _number(0, strict=True), "node2vec return parameter (> 0)"),
+    "q": Param(1.0, _number(0, strict=True), "node2vec in-out parameter (> 0)"),
 }
 _IDENTITY_PARAMS = {
-    "steps": Param((2, 3, 4, 5, 6, 7), _ints, "comma-separated anonymous-walk lengths, e.g. 2,3,4,5"),
-    "identity_walks": Param(1000, int, "short walks per node for the identity statistics"),
-    "degree_steps": Param(2, int, "log-degree profile after 0..k steps (-1: off)"),
+    "steps": Param((2, 3, 4, 5, 6, 7), _steps, "comma-separated anonymous-walk lengths, e.g. 2,3,4,5"),
+    "identity_walks": Param(1000, _number(1, kind=int),
+                            "short walks per node for the identity statistics"),
+    "degree_steps": Param(2, _number(-1, kind=int), "log-degree profile after 0..k steps (-1: off)"),
     "p": _WALK_PARAMS["p"],
     "q": _WALK_PARAMS["q"],
 }
@@ -246,8 +289,9 @@ register(Method(
     "graphembed.walks:irwe_joint",
     "IRWE-style joint embedding: identity (anonymous walks) + position (walk PPMI), dim/2 each",
     {**_IDENTITY_PARAMS, **_WALK_PARAMS,
-     "identity_dim": Param(None, int, "identity width (default dim // 2)"),
-     "position_dim": Param(None, int, "position width (default dim - identity_dim)")},
+     "identity_dim": Param(None, _number(0, kind=int), "identity width (default dim // 2)"),
+     "position_dim": Param(None, _number(0, kind=int),
+                           "position width (default dim - identity_dim)")},
     memory="graphembed._memory:irwe_bytes",
     defaults_from="graphembed.walks:irwe",
     derived={"identity_dim": lambda s, dim: dim // 2,

@@ -21,18 +21,28 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["results_dir", "comparison_table", "write_node_classification",
+__all__ = ["results_dir", "results_path", "check_results_dir", "comparison_table", "write_node_classification",
            "write_link_prediction", "plot_f1"]
 
 
-def results_dir(path=None, *, name=None, overwrite=False, root="graphembed-results") -> Path:
-    """The folder for a run's files, created; FileExistsError if it exists and is not empty.
-
-    ``path`` wins if given; else ``<root>/<name>``, ``name`` defaulting to a UTC timestamp.
-    """
+def results_path(path=None, *, name=None, root="graphembed-results") -> Path:
+    """Where a run's files go: ``path`` if given, else ``<root>/<name>``, ``name`` defaulting
+    to a UTC timestamp. Nothing is created."""
     if path is None:
         name = name or time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         path = Path(root) / name
+    return Path(path)
+
+
+def check_results_dir(path, *, overwrite=False) -> Path:
+    """Check, without creating anything, that ``path`` can become a run's results folder: not a
+    file, not a folder that already holds files (unless ``overwrite``), and creatable and
+    writable (a probe file is created in the nearest existing folder and removed).
+
+    Raises FileExistsError or PermissionError/NotADirectoryError naming the path and the fix.
+    """
+    import tempfile
+
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise FileExistsError(f"{path} exists and is not a folder; choose another --out")
@@ -41,6 +51,32 @@ def results_dir(path=None, *, name=None, overwrite=False, root="graphembed-resul
             f"the results folder {path} already holds files; pass --overwrite (overwrite=True) "
             "to replace them or choose another --out/--name"
         )
+    base = path.absolute()
+    while not base.exists():
+        base = base.parent
+    if not base.is_dir():
+        raise NotADirectoryError(
+            f"cannot create the results folder {path}: {base} is a file, not a folder; choose "
+            "another --out"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".graphembed-probe-", dir=base)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise PermissionError(
+            f"cannot write the results folder {path}: {base} is not writable ({e.strerror}); "
+            "choose another --out"
+        ) from None
+    return path
+
+
+def results_dir(path=None, *, name=None, overwrite=False, root="graphembed-results") -> Path:
+    """The folder for a run's files, created; FileExistsError if it exists and is not empty.
+
+    ``path`` wins if given; else ``<root>/<name>``, ``name`` defaulting to a UTC timestamp.
+    """
+    path = check_results_dir(results_path(path, name=name, root=root), overwrite=overwrite)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
