@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import graphembed as ge
+from graphembed import graph as graph_module
 from graphembed.graph import CSRGraph, read_edgelist
 
 # ----------------------------------------------------------------------------- the reference
@@ -496,6 +497,111 @@ def test_fast_reader_equals_line_reader(tmp_path, rows, weighted, sep, eol):
         else:
             np.testing.assert_array_equal(a, b)
             assert a.dtype == b.dtype
+
+
+ID_KINDS = {
+    "int": st.integers(-10**12, 10**12).map(str),
+    "ascii": st.text(alphabet="abcXYZ019_-.:", min_size=1, max_size=6).filter(
+        lambda t: not t.startswith("#")),
+    "unicode": st.sampled_from(["ünï", "٣", "a", "5", "ß-1", "x"]),  # the line reader's ids
+}
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), ids=st.sampled_from(sorted(ID_KINDS)), weighted=st.booleans(),
+       sep=st.sampled_from(["\t", " ", " \t ", ",", ";", "single-space"]),
+       eol=st.sampled_from(["\n", "\r\n"]), final_newline=st.booleans(),
+       trailing=st.sampled_from(["", " ", "\t", "  \t "]), header=st.booleans(),
+       suffix=st.sampled_from([".tsv", ".csv", ".txt", ".edgelist", ".tsv.gz"]),
+       last_comment=st.booleans())
+def test_edge_file_layouts_through_every_reader(tmp_path, data, ids, weighted, sep, eol,
+                                                final_newline, trailing, header, suffix,
+                                                last_comment):
+    """Whatever the layout (final newline or not, CRLF, trailing blanks, blank lines, comments,
+    header, delimiter, compression), every reader returns exactly the edges written: the compiled
+    reader, the line reader, read_edgelist, and as_csr on a str or a Path, with or without
+    weights. A last line without a newline is an edge like any other."""
+    rows = data.draw(st.lists(st.tuples(ID_KINDS[ids], ID_KINDS[ids],
+                                        st.floats(0, 1e4).map(lambda x: round(x, 3))),
+                              min_size=1, max_size=12))
+    if suffix == ".csv" and sep != ",":
+        suffix = ".tsv"
+    delimiter = {"\t": None, " ": None, " \t ": None, ",": ",", ";": ";",
+                 "single-space": " "}[sep]
+    if sep == "single-space":
+        sep = " "
+    noise = data.draw(st.lists(st.sampled_from(["", "   ", "# a comment", "  # indented"]),
+                               min_size=len(rows) + 1, max_size=len(rows) + 1))
+    lines = [noise[0]] + (["src" + sep + "dst" + (sep + "weight" if weighted else "")]
+                          if header else [])
+    for (u, v, x), extra in zip(rows, noise[1:]):
+        lines.append(sep.join([u, v] + ([repr(x)] if weighted else [])) + trailing)
+        if extra and data.draw(st.booleans()):
+            lines.append(extra)
+    if last_comment:
+        lines.append("# the end")
+    text = eol.join(lines) + (eol if final_newline else "")
+    p = tmp_path / ("g" + suffix)
+    if suffix.endswith(".gz"):
+        with gzip.open(p, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+    else:
+        p.write_bytes(text.encode("utf-8"))
+
+    src = [u for u, _, _ in rows]
+    dst = [v for _, v, _ in rows]
+    if ids == "int" or all(_is_int(t) for t in src + dst):
+        src, dst = [int(t) for t in src], [int(t) for t in dst]
+    w = [x for _, _, x in rows] if weighted else None
+
+    def check(got):
+        s, d, x = got
+        assert s.tolist() == src and d.tolist() == dst
+        assert s.dtype.kind == ("i" if isinstance(src[0], int) else "U")
+        if w is None:
+            assert x is None
+        else:
+            assert x.tolist() == w
+
+    check(read_edgelist(p, delimiter=delimiter, header=header))
+    check(read_edgelist(str(p), delimiter=delimiter, header=header))
+    slow = graph_module._slow_read(graph_module._read_bytes(p), str(p), delimiter, "#", header)
+    check(tuple(a.astype(str) if a is not None and a.dtype.kind == "S" else a for a in slow))
+    fast = graph_module._fast_read(graph_module._read_bytes(p), delimiter, "#", header)
+    if fast is not None:  # the compiled reader took it: it must not lose or invent a line
+        check(tuple(a.astype(str) if a is not None and a.dtype.kind == "S" else a
+                    for a in fast))
+    arrays = (np.array(src), np.array(dst)) + ((np.array(w),) if weighted else ())
+    for path in (p, str(p)):
+        for directed in (True, False):
+            g = ge.as_csr(path, delimiter=delimiter, header=header, directed=directed,
+                          self_loops="keep")
+            ref = ge.as_csr(arrays, directed=directed, self_loops="keep")
+            assert g.node_ids.tolist() == ref.node_ids.tolist()
+            assert as_dict(g) == as_dict(ref)
+    g = ge.as_csr(p, delimiter=delimiter, header=header, weight=None, self_loops="keep")
+    assert g.weights is None
+    assert as_dict(g) == as_dict(ge.as_csr(arrays[:2], self_loops="keep"))
+
+
+def _is_int(token):
+    try:
+        int(token)
+    except ValueError:
+        return False
+    return True
+
+
+def test_last_line_without_newline_is_read_by_every_path(tmp_path):
+    """The plainest case of the property above, spelled out: "0\\t1\\n1\\t2" is two edges."""
+    for text, path in (("0\t1\n1\t2", "int"), ("a\tb\nb\tc", "text"), ("ü\tb\nb\tc", "line"),
+                       ("0\t1\r\n1\t2", "int"), ("0 1 2.5\n1 2 0.5", "int"),
+                       ("a,b\nb,c", "csv")):
+        p = write(tmp_path, "g.csv" if path == "csv" else "g.tsv", text)
+        s, d, _ = read_edgelist(p)
+        assert len(s) == len(d) == 2, (text, path)
+        assert ge.as_csr(p, directed=True).num_edges == 2, (text, path)
 
 
 def test_fast_reader_exact_floats(tmp_path):
