@@ -223,6 +223,7 @@ def _cmd_embed(args):
     params = _params(args.param)
     dim = method.dim if args.dim is None else args.dim
     settings = method.settings(params, dim=dim)  # parameter errors before any work
+    _check_graph_source(args)
     graph = _load_graph(args)
     _check_memory(graph, [args.method], {args.method: dim}, {args.method: settings})
     emb = embed(graph, args.method, dim=dim, random_state=args.seed,
@@ -249,6 +250,7 @@ def _cmd_orbits(args):
         from .orbits import _keys
 
         _checked("--key", _keys, args.key, args.hop3)
+    _check_graph_source(args)
     graph = _load_graph(args)
     if args.counts:
         counts = orbit_counts(graph, num_threads=args.threads)
@@ -284,6 +286,7 @@ def _cmd_walks(args):
     _checked("--walks-per-node", check_int, "walks_per_node", args.walks_per_node, minimum=1)
     _checked("-p", check_float, "p", args.p, minimum=0.0, strict_min=True)
     _checked("-q", check_float, "q", args.q, minimum=0.0, strict_min=True)
+    _check_graph_source(args)
     graph = _load_graph(args)
     start = None if not args.start else graph.index_of(_start_ids(args.start, graph))
     blocks = iter_random_walks(graph, walk_length=args.walk_length,
