@@ -4,11 +4,13 @@ A run writes into one folder (by default ``./graphembed-results/<name>``) and ne
 an existing, non-empty folder unless asked to:
 
 * ``node_classification.csv`` — one row per method × ratio × metric (mean, std, repeats, the
-  per-repeat values) with the run's parameters;
+  per-repeat values) with the run's parameters, after ``#`` comment lines that hold every
+  effective setting as one-line JSON (read it with :func:`read_csv`, or pandas'
+  ``read_csv(path, comment="#")``);
 * ``node_classification.json`` — the same rows plus every parameter, timings and versions;
 * ``node_classification.png`` — Micro- and Macro-F1 against the training ratio, one line per
   method (error bars: std over repeats);
-* ``link_prediction.csv`` / ``.json`` for link prediction.
+* ``link_prediction.csv`` / ``.json`` for link prediction (the CSV with the same comments).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["results_dir", "results_path", "check_results_dir", "comparison_table", "write_node_classification",
+__all__ = ["results_dir", "results_path", "check_results_dir", "read_csv", "comparison_table", "write_node_classification",
            "write_link_prediction", "plot_f1"]
 
 
@@ -123,6 +125,29 @@ def _json_default(o):
     return str(o)
 
 
+def _settings_comments(task, run, per_result):
+    """``#`` lines: what wrote the file, then every setting as one-line JSON.
+
+    ``per_result`` is a list of (label, dict) written one line each.
+    """
+    run = run or {}
+    lines = [f"# graphembed {task}" + (f", {run['utc']}" if run.get("utc") else "")]
+    if run.get("command"):
+        lines.append(f"# command: {run['command']}")
+    for key in ("settings", "methods", "dim", "seed", "source", "graph", "versions"):
+        if key in run:
+            lines.append(f"# {key}: {json.dumps(run[key], default=_json_default)}")
+    for label, d in per_result:
+        lines.append(f"# {label}: {json.dumps(d, default=_json_default)}")
+    return [ln.replace("\n", " ").replace("\r", " ") + "\n" for ln in lines]
+
+
+def read_csv(path):
+    """The rows of a results CSV (dicts of strings), its ``#`` setting lines skipped."""
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
 def write_node_classification(folder, results, *, run=None, plot=True):
     """Write the CSV, JSON and (if ``plot``) PNG of node-classification ``results``.
 
@@ -140,6 +165,8 @@ def write_node_classification(folder, results, *, run=None, plot=True):
                          "random_state": res.params.get("random_state")})
     csv_path = folder / "node_classification.csv"
     with open(csv_path, "w", newline="") as fh:
+        fh.writelines(_settings_comments("node classification", run, [
+            (f"protocol {res.method}", res.params) for res in results]))
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
@@ -199,6 +226,8 @@ def write_link_prediction(folder, results, *, run=None):
         keys += [k for k in row if k not in keys]
     csv_path = folder / "link_prediction.csv"
     with open(csv_path, "w", newline="") as fh:
+        fh.writelines(_settings_comments("link prediction", run, [
+            (f"protocol {res.method}", res.params) for res in results]))
         writer = csv.DictWriter(fh, fieldnames=keys)
         writer.writeheader()
         writer.writerows(rows)
