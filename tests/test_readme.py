@@ -120,7 +120,7 @@ def test_cli_commands_parse(doc):
         try:
             _build_parser().parse_args(argv)
         except SystemExit:
-            pytest.fail(f"{doc.name}:{line}: the CLI rejects `graphembed {' '.join(argv)}`")
+            pytest.fail(f"{doc.relative_to(ROOT)}:{line}: the CLI rejects `graphembed {' '.join(argv)}`")
 
 
 def test_bench_readme_python_examples_run(tmp_path, monkeypatch):
