@@ -592,6 +592,7 @@ def _cmd_evaluate(args):
     if repeats < 1:
         raise CLIError(f"--repeats must be an integer >= 1, got {repeats}")
     _check_common(args)
+    _check_solver(args)
     _check_eval_sources(args)
     names = ["embedding"] if args.embedding else _method_list(args.method)
     per = {} if args.embedding else _method_params(names, args.param)
@@ -611,7 +612,7 @@ def _cmd_evaluate(args):
     print(f"node classification on {source}: ratios {ratios}, {repeats} repeats, C={args.C}, "
           f"normalize={args.normalize}, seed {args.seed}; results in {folder}")
     print(_estimate_line(graph, labels, names, dims, settings, ratios, repeats,
-                         getattr(args, "solver", None), args), flush=True)
+                         args.solver or _default_solver(), args), flush=True)
     results, methods_run = [], {}
     for name in names:
         if emb is None:
@@ -650,6 +651,26 @@ def _solver_kw(args):
     """``solver=`` for node_classification when --solver was given (else the library's)."""
     solver = getattr(args, "solver", None)
     return {} if solver is None else {"solver": solver}
+
+
+def _nc_module():
+    import importlib
+
+    return importlib.import_module("graphembed.evaluation.node_classification")
+
+
+def _check_solver(args):
+    """--solver among node_classification's solvers (checked before any work)."""
+    solvers = getattr(_nc_module(), "SOLVERS", ("liblinear",))
+    if args.solver is not None and args.solver not in solvers:
+        raise CLIError(f"--solver must be one of {', '.join(solvers)}, got {args.solver!r}")
+
+
+def _default_solver():
+    import inspect
+
+    fn = _nc_module().node_classification
+    return inspect.signature(fn).parameters["solver"].default
 
 
 def _cmd_linkpred(args):
@@ -728,6 +749,7 @@ def _cmd_tune(args):
         raise CLIError(f"--repeats must be an integer >= 1, got {args.repeats}")
     if args.budget < 1:
         raise CLIError(f"--budget must be an integer >= 1, got {args.budget}")
+    _check_solver(args)
     if args.embedding:
         raise CLIError("tune embeds the graph for every candidate; give --graph or --dataset")
     (name,) = _method_list([args.method])
@@ -761,7 +783,8 @@ def _cmd_tune(args):
           f"{args.ratio}; the test part is never read); results in {folder}")
     res = tune(graph, labels, run_embed, space, train_ratio=args.ratio, repeats=args.repeats,
                random_state=args.seed, budget=args.budget, C=args.C, normalize=args.normalize,
-               n_jobs=args.jobs, test=args.test, log=None if args.quiet else print)
+               n_jobs=args.jobs, test=args.test, log=None if args.quiet else print,
+               **_solver_kw(args))
     print(res.table())
     print(f"best by validation {res.metric}: {res.best_params} ({res.best_score:.4f})")
     payload = {"task": "tune", "method": name, "dim": dim,
@@ -778,6 +801,10 @@ def _cmd_tune(args):
 
 def _add_protocol_args(p):
     p.add_argument("-C", "--C", type=float, default=1.0, help="inverse regularisation (default 1.0)")
+    p.add_argument("--solver", default=None,
+                   help="logistic-regression solver: batched (the default, all labels of a split "
+                   "at once) or liblinear (one scikit-learn fit per label, reproduces earlier "
+                   "results exactly) or another scikit-learn solver")
     p.add_argument("--normalize", default="none", choices=["none", "l2", "standardize"],
                    help="vector normalisation before the classifier (default none)")
     p.add_argument("--jobs", type=int, default=-1, help="threads for the classifier fits "

@@ -311,3 +311,10 @@ def test_missing_extras_named_up_front(workdir, capsys, monkeypatch, module, arg
         (workdir / "e.parquet").write_bytes(b"not read")
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     fails_early(workdir, capsys, argv, *messages)
+
+
+def test_unknown_solver(workdir, capsys):
+    fails_early(workdir, capsys, EVAL + ["--solver", "fast"], "--solver must be one of",
+                "liblinear", "got 'fast'")
+    fails_early(workdir, capsys, ["tune", "--graph", "edges.tsv", "--labels", "labels.tsv",
+                                  "--solver", "fast"], "--solver must be one of")

@@ -101,6 +101,7 @@ def tune(
     C=1.0,
     normalize="none",
     n_jobs=None,
+    solver=None,
     test=False,
     progress=False,
     log=None,
@@ -121,8 +122,8 @@ def tune(
     train_ratio, validation_fraction, repeats, random_state
         The validation protocol (see the module docstring).
     metric : {"micro_f1", "macro_f1"}
-    C, normalize, n_jobs
-        Passed to the classifier protocol.
+    C, normalize, n_jobs, solver
+        Passed to the classifier protocol (``solver=None``: node_classification's default).
     test : bool
         Also compute the nested test estimate (one look at each repeat's test part, after the
         choice).
@@ -153,8 +154,11 @@ def tune(
     if not isinstance(space, dict) or not space:
         raise ValueError("space must be a non-empty dict: parameter name -> list of values")
     candidates = _candidates(space, budget, random_state)
-    common = dict(train_ratios=[train_ratio], repeats=repeats, random_state=random_state, C=C,
-                  normalize=normalize, n_jobs=n_jobs)
+    classifier = dict(C=C, normalize=normalize, n_jobs=n_jobs,
+                      **({} if solver is None else {"solver": solver}))
+    common = dict(train_ratios=[train_ratio], repeats=repeats, random_state=random_state,
+                  **classifier)
+    protocol = {}
     t_start = time.perf_counter()
     trials = []
     bar = None
@@ -168,6 +172,7 @@ def tune(
         t_embed = time.perf_counter() - t0
         res = node_classification(X, labels, validation=True,
                                   validation_fraction=validation_fraction, **common)
+        protocol = res.params
         values = [float(v) for v in res.scores[(train_ratio, metric)]]
         trial = {"params": params, "validation_mean": float(np.mean(values)),
                  "validation_std": float(np.std(values)), "validation_values": values,
@@ -190,8 +195,7 @@ def tune(
             winner = max(trials, key=lambda t: t["validation_values"][r])
             X = embed(graph, **winner["params"])
             res = node_classification(X, labels, train_ratios=[train_ratio], repeats=1,
-                                      random_state=random_state + r, C=C, normalize=normalize,
-                                      n_jobs=n_jobs)
+                                      random_state=random_state + r, **classifier)
             values.append(res.mean(train_ratio, metric))
             chosen.append(winner["params"])
         nested = {"mean": float(np.mean(values)), "std": float(np.std(values)),
@@ -200,6 +204,10 @@ def tune(
     params = {"train_ratio": train_ratio, "validation_fraction": validation_fraction,
               "repeats": repeats, "random_state": random_state, "budget": budget,
               "candidates": len(candidates), "metric": metric, "C": C, "normalize": normalize,
+              "n_jobs": n_jobs,
+              "classifier": {k: protocol.get(k) for k in ("classifier", "solver", "penalty",
+                                                          "max_iter", "tol", "prediction")
+                             if k in protocol},
               "space": {k: [list(v) if isinstance(v, tuple) else v for v in vals]
                         for k, vals in space.items()}}
     return TuneResult(trials, best["params"], best["validation_mean"], metric, params, nested,
