@@ -12,6 +12,12 @@ from graphembed.cli import main
 from graphembed.embedding import Embedding
 
 
+def _csv_rows(path):
+    """The data rows of a results CSV (its leading '#' setting lines are not rows)."""
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("evalcli")
@@ -38,7 +44,7 @@ def test_evaluate_writes_table_files_and_plot(files, tmp_path, capsys):
     assert "fastrp Micro-F1" in text and "degree Micro-F1" in text
     assert {p.name for p in out.iterdir()} == {"node_classification.csv", "node_classification.json",
                                                "node_classification.png"}
-    rows = list(csv.DictReader(open(out / "node_classification.csv")))
+    rows = _csv_rows(out / "node_classification.csv")
     assert len(rows) == 2 * 2 * 2 and {r["method"] for r in rows} == {"fastrp", "degree"}
     meta = json.load(open(out / "node_classification.json"))
     assert meta["run"]["methods"]["fastrp"]["params"]["normalization_strength"] == -0.5
@@ -112,13 +118,13 @@ def test_linkpred_subcommand_and_split_reuse(files, tmp_path, capsys):
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "adamic_adar" in text and "hadamard" in text
-    rows = list(csv.DictReader(open(out / "link_prediction.csv")))
+    rows = _csv_rows(out / "link_prediction.csv")
     assert [r["scorer"] for r in rows] == ["common_neighbours", "adamic_adar",
                                           "preferential_attachment", "jaccard", "cosine", "hadamard"]
     assert (out / "split.npz").exists()
     out2 = tmp_path / "lp2"
     assert main(argv[:-1] + [str(out2), "--split", str(out / "split.npz"), "--seed", "0"]) == 0
-    rows2 = list(csv.DictReader(open(out2 / "link_prediction.csv")))
+    rows2 = _csv_rows(out2 / "link_prediction.csv")
     assert [r["roc_auc"] for r in rows2] == [r["roc_auc"] for r in rows]
 
 
@@ -129,13 +135,55 @@ def test_linkpred_graph_too_small(tmp_path, capsys):
     assert "too small or too sparse" in capsys.readouterr().err
 
 
-def test_tune_subcommand(files, tmp_path, capsys):
+def test_tune_subcommand(tmp_path, capsys):
+    """tune tries every point of the grid, scores each on validation nodes exactly as
+    node_classification(validation=True) does, reports the best of them, and scores each repeat's
+    own winner once on that repeat's test part."""
+    from graphembed.datasets import read_labels
+    from graphembed.evaluation import node_classification
+    from graphembed.methods import embed
+
+    # a noisy block model: the candidates score differently (the caves of `files` give every
+    # candidate 1.0, and then any answer is "the best")
+    G = nx.stochastic_block_model([15] * 4, np.full((4, 4), 0.06) + np.eye(4) * 0.2, seed=1)
+    (tmp_path / "sbm.tsv").write_text("".join(f"{u}\t{v}\n" for u, v in G.edges))
+    (tmp_path / "sbm_labels.tsv").write_text(
+        "".join(f"{v}\tblock{G.nodes[v]['block']}\n" for v in G.nodes))
+    files = tmp_path
     out = tmp_path / "t"
-    assert main(["tune", "--graph", str(files / "edges.tsv"), "--labels", str(files / "labels.tsv"),
-                 "--dim", "16", "--space", "normalization_strength=-0.5;0", "--space",
-                 "iteration_weights=1,1;0,1,1", "--repeats", "2", "--ratio", "0.6", "--test",
+    assert main(["tune", "--graph", str(files / "sbm.tsv"), "--labels",
+                 str(files / "sbm_labels.tsv"), "--dim", "16", "--space",
+                 "iteration_weights=1;1,1;0,1,1;0,0,1", "--repeats", "3", "--ratio", "0.6", "--test",
                  "--out", str(out), "--quiet"]) == 0
     res = json.load(open(out / "tune.json"))
-    assert len(res["trials"]) == 4
-    assert res["best_params"]["normalization_strength"] in (-0.5, 0.0)
-    assert res["nested_test"]["values"] and res["protocol"]["train_ratio"] == 0.6
+    grid = [[1.0], [1.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
+    assert [list(t["params"]["iteration_weights"]) for t in res["trials"]] == grid
+    g = ge.as_csr(str(files / "sbm.tsv"))
+    Y, _ = read_labels(files / "sbm_labels.tsv", g.node_ids)
+
+    def vectors(params):
+        return embed(g, "fastrp", dim=16, random_state=0, params={
+            "iteration_weights": ",".join(map(str, params["iteration_weights"]))}).vectors
+
+    means = []
+    for t in res["trials"]:
+        ref = node_classification(vectors(t["params"]), Y, train_ratios=[0.6], repeats=3,
+                                  validation=True, random_state=0)
+        assert t["validation_values"] == pytest.approx(
+            [float(v) for v in ref.scores[(0.6, "micro_f1")]], abs=1e-12)
+        means.append(t["validation_mean"])
+    assert len(set(means)) > 1, "the candidates must score differently for the choice to matter"
+    best = res["trials"][int(np.argmax(means))]  # the first of equals
+    assert best is not res["trials"][0]
+    assert res["best_params"] == best["params"]
+    assert res["best_validation"] == pytest.approx(max(means))
+    # nested: repeat r's own winner, scored once on repeat r's test part
+    nested = res["nested_test"]
+    assert any(c != res["best_params"] for c in nested["chosen"]), "a repeat with its own winner"
+    for r in range(3):
+        winner = max(res["trials"], key=lambda t: t["validation_values"][r])
+        assert nested["chosen"][r] == winner["params"]
+        test = node_classification(vectors(winner["params"]), Y, train_ratios=[0.6], repeats=1,
+                                   random_state=r)
+        assert nested["values"][r] == pytest.approx(test.mean(0.6, "micro_f1"), abs=1e-12)
+    assert res["protocol"]["train_ratio"] == 0.6 and res["protocol"]["repeats"] == 3
