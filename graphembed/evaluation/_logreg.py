@@ -21,7 +21,9 @@ changing the optimum:
   ``block`` leading directions and the Hessian diagonal elsewhere.
 
 The Hessian-vector products run in float32 by default (they only steer the step; the gradient,
-the line search and the stopping test are float64, so the optimum reached is float64's).
+the line search and the stopping test are float64, so the optimum reached is float64's); when a
+Newton step fails to shrink a gradient by 10 % (an ill-conditioned Hessian that float32 cannot
+steer), the remaining steps use float64 products.
 The stopping test is liblinear's, ``‖∇f_j‖ ≤ tol · max(min(pos, neg), 1) / n · ‖∇f_j(0)‖``, with
 ``tol = 1e-6`` by default where scikit-learn passes liblinear ``tol = 1e-4``.
 """
@@ -40,6 +42,7 @@ DEFAULT_TOL = 1e-6
 DEFAULT_BLOCK = 64
 _ETA = 0.1  # largest CG forcing term (liblinear's TRON uses 0.1)
 _ARMIJO = 1e-4
+_STALL = 0.9  # a Newton step that shrinks some gradient by less than this: float64 products
 
 
 class LogRegConvergenceWarning(UserWarning):
@@ -89,7 +92,8 @@ def fit_ovr_logreg(X, Y, C, *, tol=DEFAULT_TOL, max_iter=100, block=DEFAULT_BLOC
         or -inf (all negative), so it ranks above or below every fitted label.
     info : dict
         ``newton_steps`` (per label), ``gradient_norm`` (final ‖∇f_j‖, a bound on the distance
-        to the optimum), ``cg_steps`` (total, all labels), ``converged`` (bool per label).
+        to the optimum), ``cg_steps`` (total, all labels), ``converged`` (bool per label),
+        ``hessian_switched`` (float32 products stalled and float64 took over).
 
     Cost: time O(n·d² + d³) for the rotation, then per Newton step O(n·d·L) for the gradient and
     O(n·block²·L + block³·L) for the preconditioner, plus O(n·d·L) per conjugate-gradient step;
@@ -129,7 +133,7 @@ def fit_ovr_logreg(X, Y, C, *, tol=DEFAULT_TOL, max_iter=100, block=DEFAULT_BLOC
     coef = np.zeros((d, L))
     intercept = np.zeros(L)
     info = {"newton_steps": np.zeros(L, np.int64), "gradient_norm": np.zeros(L),
-            "cg_steps": 0, "converged": np.ones(L, bool)}
+            "cg_steps": 0, "converged": np.ones(L, bool), "hessian_switched": False}
     constant = (pos == 0) | (pos == n)
     intercept[constant] = np.where(pos[constant] == n, np.inf, -np.inf)
     fit = np.flatnonzero(~constant)
@@ -166,6 +170,11 @@ def fit_ovr_logreg(X, Y, C, *, tol=DEFAULT_TOL, max_iter=100, block=DEFAULT_BLOC
         sig = _expit_neg(m)                       # 1 − σ(margin)
         Ga = W[:, act] + Xr.T @ (-C * sig * S[:, act])
         gn = np.linalg.norm(Ga, axis=0)
+        if it and Xh is not Xr and (gn > _STALL * gnorm[act]).any():
+            # float32 products no longer steer well (ill-conditioned Hessian): float64 from now
+            Xh, hessian_dtype = Xr, np.dtype(np.float64)
+            Xh2, Xb = Xr * Xr, Xr[:, :B]
+            info["hessian_switched"] = True
         gnorm[act] = gn
         if g0 is None:
             g0 = gn.copy()                         # at w = 0, as liblinear's ‖∇f(0)‖
@@ -234,11 +243,20 @@ def fit_ovr_logreg(X, Y, C, *, tol=DEFAULT_TOL, max_iter=100, block=DEFAULT_BLOC
         slope = np.einsum("ij,ij->j", Ga, P)
         t = np.ones(k)
         todo = np.ones(k, bool)
+        SXP = Sa * XP
         for _ in range(40):
             Wt = Wa + t * P
-            ft = 0.5 * np.einsum("ij,ij->j", Wt, Wt) + \
-                C * _log1pexp_neg(m + t * Sa * XP).sum(axis=0)
-            todo &= ~(ft <= f0 + _ARMIJO * t * slope)
+            mt = m + t * SXP
+            ft = 0.5 * np.einsum("ij,ij->j", Wt, Wt) + C * _log1pexp_neg(mt).sum(axis=0)
+            ok = ft <= f0 + _ARMIJO * t * slope
+            # near the optimum the decrease drowns in the rounding of f: then accept a step
+            # where the directional derivative has shrunk (computed without rounding trouble)
+            faint = np.abs(t * slope) <= 1e-10 * (np.abs(f0) + 1.0)
+            if faint.any():
+                dphi = np.einsum("ij,ij->j", Wt, P) - C * np.einsum("ij,ij->j", SXP,
+                                                                     _expit_neg(mt))
+                ok |= faint & (np.abs(dphi) <= 0.5 * np.abs(slope))
+            todo &= ~ok
             if not todo.any():
                 break
             t = np.where(todo, 0.5 * t, t)

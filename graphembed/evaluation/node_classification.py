@@ -11,8 +11,8 @@ the same optimum reached faster:
 
 * ``solver="batched"`` (default): all labels of a training part solved together as one matrix
   problem (truncated Newton, :mod:`graphembed.evaluation._logreg`), to a 100× tighter tolerance
-  than scikit-learn gives liblinear. Splits run on ``n_jobs`` threads, BLAS single-threaded per
-  split (more BLAS threads per split when there are fewer splits than threads).
+  than scikit-learn gives liblinear. Splits run on ``n_jobs`` threads with single-threaded BLAS
+  each (so the bytes do not depend on ``n_jobs``; fewer splits than threads leave threads idle).
 * ``solver="liblinear"`` (and scikit-learn's other solvers): one scikit-learn fit per label, on
   ``n_jobs`` threads (liblinear releases the GIL, so threads share the features instead of
   copying them to worker processes). For exact reproduction of earlier results.
@@ -241,12 +241,14 @@ def _split_scores(X_test, W, intercepts, Y_test, k):
 
 
 def _thread_plan(n_jobs, n_splits):
-    """(split workers, BLAS threads per worker) for ``n_jobs`` threads in all."""
+    """(split workers, BLAS threads per worker) for ``n_jobs`` threads in all.
+
+    BLAS stays single-threaded: a BLAS product's bytes can change with its thread count, and
+    the scores must not (same seed, same bytes, whatever ``n_jobs``)."""
     from joblib import effective_n_jobs
 
     total = max(1, effective_n_jobs(1 if n_jobs is None else n_jobs))
-    workers = max(1, min(total, n_splits))
-    return workers, max(1, total // workers)
+    return max(1, min(total, n_splits)), 1
 
 
 def _run_per_label(Xl, Yl, k_true, splits, scores, C, penalty, solver, max_iter, tol, n_jobs,
@@ -443,9 +445,8 @@ def node_classification(
     normalize : {"none", "l2", "standardize"}
         Applied to the vectors before the classifier (standardize uses all rows, no labels).
     n_jobs : int or None
-        Threads (None = 1, -1 = all cores): for ``"batched"`` splits run in parallel with
-        single-threaded BLAS each (BLAS gets the spare threads when splits are fewer); for
-        scikit-learn's solvers the per-label fits run in parallel.
+        Threads (None = 1, -1 = all cores): for ``"batched"`` the splits run in parallel,
+        single-threaded BLAS each; for scikit-learn's solvers the per-label fits do.
     validation : bool
         Validation mode: split every training part again (``validation_fraction`` validates)
         and score on the validation nodes; the test part is never read.
