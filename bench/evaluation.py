@@ -10,6 +10,9 @@
     python bench/evaluation.py tune        # autotuned FastRP, nested (validation-chosen) test scores
     python bench/evaluation.py tuned --ratios 0.9   # the tuned winners at dims 128 and 512
     python bench/evaluation.py parallel    # classifier threads 1 vs 2 (medians of 3)
+    python bench/evaluation.py solver      # batched logistic regression vs liblinear, same run:
+                                           # every bundled labelled graph, the main job, and
+                                           # the full protocol at dim 512 on BlogCatalog
     add --quick for a short run (fewer ratios/repeats/candidates)
 
 Every mode prints a table and writes bench/results/evaluation_<mode>.json (+ .md; node
@@ -476,11 +479,178 @@ def mode_parallel(args, ds):
                        **facts()}, lines)
 
 
+SOLVER_GRAPHS = ("blogcatalog", "cora", "wiki_openne", "email_eu_core", "airports_usa")
+QUICK_RATIOS, QUICK_REPEATS = (0.1, 0.5, 0.9), 2   # `graphembed evaluate` without --full
+
+
+def _solver_run(X, labels, solver, ratios, repeats, **kw):
+    res, wall = timed(node_classification, X, labels, train_ratios=ratios, repeats=repeats,
+                      C=1.0, n_jobs=2, solver=solver, method=solver, **kw)
+    return res, wall
+
+
+def _f1_gaps(a, b):
+    """Per ratio: largest |difference| of the mean and of any single split, Micro and Macro."""
+    out = {}
+    for r in a.ratios:
+        out[str(r)] = {m: {"mean": abs(a.mean(r, m) - b.mean(r, m)),
+                           "split_max": float(np.max(np.abs(np.subtract(a.scores[(r, m)],
+                                                                        b.scores[(r, m)]))))}
+                       for m in ("micro_f1", "macro_f1")}
+    return out
+
+
+def mode_solver(args, ds):
+    """Batched logistic regression against scikit-learn's liblinear, in the same process.
+
+    1. Every bundled labelled graph, FastRP defaults, the quick protocol (ratios 0.1/0.5/0.9 x 2
+       shuffles, C = 1): scoring seconds (medians of --runs, solvers alternated), Micro/Macro-F1
+       differences; on the small graphs also liblinear run to its optimum (tol 1e-10), which
+       separates liblinear's own stopping error from any difference of the optimum.
+    2. BlogCatalog full protocol (9 ratios x 10 shuffles, dim 512), batched solver; liblinear's
+       time estimated from its per-split seconds per ratio measured in part 1 (a line through
+       the three quick ratios), unless --full-liblinear runs it.
+    Threads: NUMBA 2, classifier n_jobs 2 (batched: 2 splits at once, BLAS 1 thread each)."""
+    import numba
+
+    numba.set_num_threads(2)
+    runs = args.runs
+    graphs = args.graphs or SOLVER_GRAPHS
+    out = {"mode": "solver", "C": 1.0, "quick_ratios": QUICK_RATIOS,
+           "quick_repeats": QUICK_REPEATS, "runs": runs, "n_jobs": 2, "graphs": {},
+           **facts()}
+    name = "solver" + ("" if args.graphs is None else "_" + "_".join(graphs))
+
+    def report():
+        lines = ["# Node-classification scoring: batched logistic regression vs liblinear", "",
+                 "Same process, same embeddings (FastRP defaults, dim 512), C = 1, n_jobs = 2, "
+                 "NUMBA threads 2. Quick protocol = `graphembed evaluate` without --full: ratios "
+                 "0.1 / 0.5 / 0.9 x 2 shuffles. Seconds: medians over runs (solvers alternated); "
+                 "load average recorded per run (2 shared cores).", "",
+                 "| graph | nodes | labels | batched s | liblinear s | speed-up | "
+                 "max abs ΔMicro (mean / split) | max abs ΔMacro (mean / split) | "
+                 "Δ vs liblinear tol 1e-10 (Micro / Macro, split max) | load |",
+                 "|---|---:|---:|---:|---:|---:|---|---|---|---|"]
+        for g, v in out["graphs"].items():
+            gaps = v["f1_gap_vs_liblinear"]
+            mi = max(x["micro_f1"]["mean"] for x in gaps.values())
+            mis = max(x["micro_f1"]["split_max"] for x in gaps.values())
+            ma = max(x["macro_f1"]["mean"] for x in gaps.values())
+            mas = max(x["macro_f1"]["split_max"] for x in gaps.values())
+            conv = v.get("f1_gap_vs_liblinear_converged")
+            cv = "-" if conv is None else "{:.4f} / {:.4f}".format(
+                max(x["micro_f1"]["split_max"] for x in conv.values()),
+                max(x["macro_f1"]["split_max"] for x in conv.values()))
+            lines.append(
+                f"| {g} | {v['labelled_nodes']} | {v['labels']} | {v['batched_median_s']:.2f} | "
+                f"{v['liblinear_median_s']:.2f} | {v['speedup']:.1f}x | {mi:.4f} / {mis:.4f} | "
+                f"{ma:.4f} / {mas:.4f} | {cv} | "
+                + ", ".join(f"{x:.1f}" for x in v["load_average_1min"]) + " |")
+        if "per_ratio_blogcatalog" in out:
+            lines += ["", "BlogCatalog per ratio (quick protocol, mean of 2 shuffles):", "",
+                      "| ratio | batched Micro | liblinear Micro | batched Macro | "
+                      "liblinear Macro | batched s/split | liblinear s/split |",
+                      "|---:|---:|---:|---:|---:|---:|---:|"]
+            for r, x in out["per_ratio_blogcatalog"].items():
+                lines.append(f"| {r} | {x['batched_micro']:.4f} | {x['liblinear_micro']:.4f} | "
+                             f"{x['batched_macro']:.4f} | {x['liblinear_macro']:.4f} | "
+                             f"{x['batched_s_per_split']:.2f} | "
+                             f"{x['liblinear_s_per_split']:.2f} |")
+        if "full" in out:
+            f = out["full"]
+            lines += ["", f"BlogCatalog full protocol (9 ratios x 10 shuffles, dim 512): batched "
+                      f"{f['batched_s']:.0f} s measured; liblinear {f['liblinear_s']:.0f} s "
+                      f"({f['liblinear_how']}); speed-up {f['speedup']:.1f}x; load "
+                      f"{f['load_average_1min']:.1f}."]
+        return lines
+
+    for g in graphs:
+        d = load(g)
+        X, t_emb = embed_fastrp(d.graph)
+        X = np.asarray(X)
+        times = {"batched": [], "liblinear": []}
+        loads = []
+        per_ratio_s = {"batched": {}, "liblinear": {}}
+        results = {}
+        for run in range(runs if g != "blogcatalog" else args.blog_runs):
+            loads.append(os.getloadavg()[0])
+            for solver in ("batched", "liblinear") if run % 2 == 0 else ("liblinear", "batched"):
+                if g == "blogcatalog" and run >= args.blog_liblinear_runs and \
+                        solver == "liblinear":
+                    continue
+                if g == "blogcatalog":  # one call per ratio: liblinear's per-split seconds
+                    total, parts = 0.0, []
+                    for r in QUICK_RATIOS:
+                        res, wall = _solver_run(X, d.labels, solver, [r], QUICK_REPEATS)
+                        per_ratio_s[solver].setdefault(r, []).append(wall / QUICK_REPEATS)
+                        total += wall
+                        parts.append(res)
+                    res = parts[0]
+                    for p_ in parts[1:]:
+                        res.scores.update(p_.scores)
+                else:
+                    res, total = _solver_run(X, d.labels, solver, list(QUICK_RATIOS),
+                                             QUICK_REPEATS)
+                times[solver].append(total)
+                results.setdefault(solver, res)
+                print(f"{g} run {run} {solver}: {total:.2f} s (load {loads[-1]:.1f})",
+                      flush=True)
+        entry = {"labelled_nodes": results["batched"].params["labelled_nodes"],
+                 "labels": results["batched"].params["labels"],
+                 "dim": int(X.shape[1]), "embed_seconds": t_emb,
+                 "batched_seconds": times["batched"], "liblinear_seconds": times["liblinear"],
+                 "batched_median_s": float(np.median(times["batched"])),
+                 "liblinear_median_s": float(np.median(times["liblinear"])),
+                 "load_average_1min": loads,
+                 "batched_params": results["batched"].params,
+                 "f1_gap_vs_liblinear": _f1_gaps(results["batched"], results["liblinear"]),
+                 "rows": {s: r.rows() for s, r in results.items()}}
+        entry["speedup"] = entry["liblinear_median_s"] / entry["batched_median_s"]
+        if g != "blogcatalog":
+            conv, _ = _solver_run(X, d.labels, "liblinear", list(QUICK_RATIOS), QUICK_REPEATS,
+                                  tol=1e-10, max_iter=100_000)
+            entry["f1_gap_vs_liblinear_converged"] = _f1_gaps(results["batched"], conv)
+            entry["f1_gap_liblinear_default_vs_converged"] = _f1_gaps(results["liblinear"], conv)
+        else:
+            out["per_ratio_blogcatalog"] = {
+                str(r): {"batched_micro": results["batched"].mean(r),
+                         "liblinear_micro": results["liblinear"].mean(r),
+                         "batched_macro": results["batched"].mean(r, "macro_f1"),
+                         "liblinear_macro": results["liblinear"].mean(r, "macro_f1"),
+                         "batched_s_per_split": float(np.median(per_ratio_s["batched"][r])),
+                         "liblinear_s_per_split": float(np.median(per_ratio_s["liblinear"][r]))}
+                for r in QUICK_RATIOS}
+        out["graphs"][g] = entry
+        out["peak_mb"] = peak_mb()
+        write(name, out, report())
+
+    if "blogcatalog" in graphs and not args.no_full:
+        d = load("blogcatalog")
+        X = np.asarray(ge.fastrp(d.graph, random_state=0))
+        load_full = os.getloadavg()[0]
+        res, wall = _solver_run(X, d.labels, "batched", list(FULL_RATIOS), 10)
+        per = out["per_ratio_blogcatalog"]
+        xs = np.array(QUICK_RATIOS)
+        ys = np.array([per[str(r)]["liblinear_s_per_split"] for r in QUICK_RATIOS])
+        slope, icept = np.polyfit(xs, ys, 1)
+        est = float(sum(slope * r + icept for r in FULL_RATIOS) * 10)
+        how = ("estimated: 10 x the sum over the 9 ratios of a line through liblinear's "
+               "seconds per split at 0.1 / 0.5 / 0.9 measured above (n_jobs 2)")
+        if args.full_liblinear:
+            _, est = _solver_run(X, d.labels, "liblinear", list(FULL_RATIOS), 10)
+            how = "measured"
+        out["full"] = {"batched_s": wall, "liblinear_s": est, "liblinear_how": how,
+                       "speedup": est / wall, "load_average_1min": load_full,
+                       "rows": res.rows(), "params": res.params}
+        out["peak_mb"] = peak_mb()
+        write(name, out, report())
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("mode", choices=["paper", "defaults", "linkpred", "validation", "ablation",
                                       "tune", "tuned",
-                                      "parallel"])
+                                      "parallel", "solver"])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--self-influence", action="store_true",
                    help="validation: the third stage (self_influence at the stage-2 winner)")
@@ -501,12 +671,21 @@ def main(argv=None):
     p.add_argument("--ratios", type=float, nargs="+", default=None,
                    help="paper: training ratios (default 0.1 0.3 0.5 0.7 0.9); defaults: "
                    "(default all nine)")
+    p.add_argument("--runs", type=int, default=3, help="solver: timing runs per small graph")
+    p.add_argument("--blog-runs", type=int, default=3, help="solver: BlogCatalog batched runs")
+    p.add_argument("--blog-liblinear-runs", type=int, default=2,
+                   help="solver: BlogCatalog liblinear runs (~5 min each on 2 shared cores)")
+    p.add_argument("--graphs", nargs="+", default=None, choices=SOLVER_GRAPHS,
+                   help="solver: graphs (default all bundled labelled graphs)")
+    p.add_argument("--no-full", action="store_true", help="solver: skip the full protocol")
+    p.add_argument("--full-liblinear", action="store_true",
+                   help="solver: also run liblinear on the full protocol (about an hour)")
     args = p.parse_args(argv)
     if args.mode in ("paper", "tuned") and args.ratios is None:
         args.ratios = [0.1, 0.3, 0.5, 0.7, 0.9]
     if args.mode not in ("defaults",) and args.dim is None:
         args.dim = 128
-    ds = load("blogcatalog")
+    ds = None if args.mode == "solver" else load("blogcatalog")
     globals()[f"mode_{args.mode}"](args, ds)
 
 
