@@ -7,6 +7,7 @@ cached on disk.
 from .fastrp import FastRP, fastrp
 from .embedding import Embedding
 from .graph import CSRGraph, as_csr
+from .spectral import Spectral, spectral
 from .orbits import orbit_adjacency, orbit_counts, orbit_embedding
 from . import walks
 from .walks import IRWE, irwe, random_walks
@@ -23,6 +24,8 @@ __all__ = [
     "walks",
     "fastrp",
     "FastRP",
+    "spectral",
+    "Spectral",
     "orbit_adjacency",
     "orbit_counts",
     "orbit_embedding",

@@ -219,6 +219,22 @@ register(Method(
 
 
 register(Method(
+    "spectral",
+    "graphembed.spectral:spectral",
+    "spectral embedding by Chebyshev-filtered subspace iteration on the regularised normalised "
+    "adjacency, columns weighted by eigenvalue power (FastRP's kernel, a few block products)",
+    {
+        "eigenvalue_power": Param(None, float, "weight max(lambda, 0)^p of each column, e.g. 2"),
+        "regularization": Param(None, float, "alpha of the implicit alpha 11^T/n term, e.g. 1"),
+        "rounds": Param(None, int, "filter + Rayleigh-Ritz rounds, e.g. 2"),
+        "degree": Param(None, int, "Chebyshev filter degree per round, e.g. 4"),
+        "oversampling": Param(None, int, "extra columns carried along, e.g. 16"),
+        "normalize": Param(None, _bool, "unit L2 rows: true/false"),
+    },
+))
+
+
+register(Method(
     "degree",
     "graphembed.evaluation.baselines:degree_embedding",
     "baseline: log-degree and a one-hot degree bucket (a method should beat it)",
