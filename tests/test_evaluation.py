@@ -161,14 +161,37 @@ def test_single_label_argmax_matches_reference():
     assert 0.3 < res.mean(0.2) < 1.0
 
 
-def test_label_absent_from_training_part_is_never_fitted_but_counted():
-    # label 2 is carried by one node only: in many splits it is absent from training
+@pytest.mark.filterwarnings("ignore:Label not 2 is present:UserWarning")
+@pytest.mark.parametrize("solver", ["batched", "liblinear"])
+def test_label_absent_from_training_part_is_never_fitted_but_counted(solver):
+    """Label 2 is carried by node 0 alone (a node inside cluster 0). When node 0 is tested, label
+    2 had no training node: it is never predicted, and node 0 counts as a miss in Micro-F1 and
+    label 2 as F1 = 0 in Macro-F1. When node 0 is in training, the test part has no label 2:
+    still counted, as 0, in the macro average over all three labels."""
     X, y = clusters(n_per=10, labels=2)
     y = y.copy()
     y[0] = 2
-    res = node_classification(X, y, train_ratios=[0.5], repeats=4, C=1.0)
+    res = node_classification(X, y, train_ratios=[0.5], repeats=6, C=1.0, solver=solver)
     assert res.params["labels"] == 3
-    assert np.isfinite(res.scores[(0.5, "micro_f1")]).all()
+    Y = np.eye(3, dtype=np.int8)[y]
+    tested = []
+    for r in range(6):
+        _, test = node_split(20, 0.5, seed=r)
+        micro = res.scores[(0.5, "micro_f1")][r]
+        macro = res.scores[(0.5, "macro_f1")][r]
+        # the clean clusters are separated: every other test node is right
+        if 0 in test:
+            tested.append(r)
+            a = int(np.sum(y[test] == 0))  # label-0 test nodes; node 0 is predicted 0 too
+            f1_0 = 2 * a / (2 * a + 1)
+            assert micro == pytest.approx((len(test) - 1) / len(test))
+            assert macro == pytest.approx((f1_0 + 1.0 + 0.0) / 3)
+        else:
+            assert micro == pytest.approx(1.0)
+            assert macro == pytest.approx(2 / 3)
+        ref_micro, ref_macro = _reference_scores(X, Y, 0.5, r, 1.0)
+        assert (micro, macro) == pytest.approx((ref_micro, ref_macro))
+    assert 0 < len(tested) < 6, "both cases must occur"
 
 
 # ----------------------------------------------------------------------- invariants
