@@ -148,9 +148,10 @@ def _require_for_file(path, flag):
         _require("pyarrow", f"{flag} {path}", "use .npz")
 
 
-def _check_memory(graph, names, dims, settings, extra_per_entry=0):
-    """Each method's memory estimate (and ``extra_per_entry`` bytes per n · dim entry kept for
-    scoring) against the available memory; a CLIError naming --dim and the bytes otherwise."""
+def _check_memory(graph, names, dims, settings, extra_per_entry=0, scoring=None):
+    """Each method's memory estimate against the available memory; a CLIError naming --dim and
+    the bytes otherwise. The scoring that follows holds the n × dim float32 vectors plus
+    ``extra_per_entry`` bytes per n · dim entry, plus ``scoring(dim)`` bytes if given."""
     from ._validation import NotEnoughMemoryError, available_memory, check_memory
     from .methods import get_method
 
@@ -158,10 +159,12 @@ def _check_memory(graph, names, dims, settings, extra_per_entry=0):
     for name in names:
         m, dim = get_method(name), dims[name]
         need = m.memory_bytes(graph.n, graph.nnz, dim, settings[name])
-        need = max(need, (4 + extra_per_entry) * graph.n * dim)
+        score = (4 + extra_per_entry) * graph.n * dim + (scoring(dim) if scoring else 0)
+        need = max(need, score)
         try:
             check_memory(f"{name} on a graph of {graph.n:,} nodes and {graph.nnz:,} stored "
-                         "entries" + (" with its scoring" if extra_per_entry else ""), need,
+                         "entries" + (" with its scoring" if extra_per_entry or scoring else ""),
+                         need,
                          dim=dim, available=avail)
         except NotEnoughMemoryError as e:
             raise CLIError(f"--dim: {e}") from None
@@ -702,8 +705,10 @@ def _cmd_linkpred(args):
     _check_graph_source(args)
     folder = _check_results_folder(args)
     graph = _load_graph(args)
-    # the edge features of one operator: about 8 bytes per training pair and dimension
-    _check_memory(graph, names, dims, settings, extra_per_entry=16)
+    # edge features of one operator for the scored pairs (the edges and as many non-edges,
+    # training and test), float64 with a scaled copy: 16 bytes per pair and dimension
+    pairs = 2 * graph.num_edges
+    _check_memory(graph, names, dims, settings, scoring=lambda dim: 16 * pairs * dim)
     if args.split:
         split = EdgeSplit.load(args.split)
     else:
@@ -978,7 +983,8 @@ def main(argv=None):
         parser.error("embed needs an edge-list file or --dataset NAME (EDGES or --graph EDGES)")
     try:
         args.func(args)
-    except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError, MemoryError) as e:
+    except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError, MemoryError,
+            ArithmeticError) as e:
         print(f"graphembed {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -318,3 +318,21 @@ def test_unknown_solver(workdir, capsys):
                 "liblinear", "got 'fast'")
     fails_early(workdir, capsys, ["tune", "--graph", "edges.tsv", "--labels", "labels.tsv",
                                   "--solver", "fast"], "--solver must be one of")
+
+
+def test_linkpred_memory_counts_the_edge_features(workdir, capsys, monkeypatch):
+    """Link prediction's edge features (pairs × dim) count, not only the n × dim vectors: with
+    just enough memory for the embedding, the check still fails before the split is made."""
+    from graphembed._memory import fastrp_bytes
+
+    g = ge.as_csr(str(workdir / "edges.tsv"))
+    embedding = fastrp_bytes(g.n, g.nnz, 4096, get_method_settings("fastrp", 4096))
+    monkeypatch.setattr(_validation, "available_memory", lambda: embedding + 4 * g.n * 4096)
+    fails_early(workdir, capsys, ["linkpred", "--graph", "edges.tsv", "--dim", "4096"],
+                "with its scoring", "dim=4096")
+    with pytest.raises(WorkStarted):  # the same memory is enough to evaluate
+        cli.main(EVAL[:5] + ["--dim", "4096", "--quiet", "--no-plot"])
+
+
+def get_method_settings(name, dim):
+    return methods.get_method(name).settings(dim=dim)
