@@ -336,7 +336,32 @@ def test_distne_mode_shape_and_internal_block():
     rows = np.flatnonzero(parts == p)
     alone = embed(g.subgraph(rows), "orbits", dim=8).vectors
     assert np.array_equal(E[rows, :8], alone)
-    assert stats["border_nodes"] == int(D.border_mask(g.indptr, g.indices, parts).sum())
+    # the border block, from scratch: border nodes (a neighbour in another partition) carry the
+    # method on the border subgraph alone; every other node the mean of its partition
+    # neighbours, three times over with the border held fixed; a row still zero then gets the
+    # mean of its partition's border rows
+    border = np.array([any(parts[v] != parts[u] for v in G[u]) for u in G.nodes])
+    assert stats["border_nodes"] == int(border.sum()) and 0 < border.sum() < g.n
+    b_rows = np.flatnonzero(border)
+    Bvec = np.zeros((g.n, 8))
+    Bvec[b_rows] = embed(g.subgraph(b_rows), "orbits", dim=8).vectors
+    A = nx.to_numpy_array(G, nodelist=list(G.nodes))
+    smoothed_interior = 0
+    for p in np.unique(parts):
+        rows = np.flatnonzero(parts == p)
+        Ap = A[np.ix_(rows, rows)]
+        deg = Ap.sum(axis=1)
+        fixed = Bvec[rows] * border[rows][:, None]
+        X = fixed.copy()
+        for _ in range(3):
+            Y = np.divide(Ap @ X, deg[:, None], out=np.zeros_like(X), where=deg[:, None] > 0)
+            X = np.where(border[rows][:, None], fixed, Y)
+        zero = ~X.any(axis=1)
+        if zero.any() and border[rows].any():
+            X[zero] = fixed[border[rows]].mean(axis=0)
+        np.testing.assert_allclose(E[rows, 8:], X, rtol=1e-5, atol=1e-6)
+        smoothed_interior += int((~border[rows] & X.any(axis=1)).sum())
+    assert smoothed_interior > 0
 
 
 def test_smooth_border_keeps_border_rows_and_averages_inside():
@@ -346,6 +371,13 @@ def test_smooth_border_keeps_border_rows_and_averages_inside():
     assert np.allclose(X[[0, 3]], B[[0, 3]])
     assert np.allclose(X[1], [2 / 3, 2 / 3], atol=1e-3) and np.allclose(X[2], [1 / 3, 4 / 3],
                                                                         atol=1e-3)
+    # rows the smoothing does not reach get the mean of the border rows
+    g = ge.as_csr(nx.path_graph(6))
+    B = np.zeros((6, 2), np.float32)
+    B[0], B[5] = [1.0, 2.0], [3.0, 0.0]
+    has = np.array([True, False, False, False, False, True])
+    X = D.smooth_border(g.indptr, g.indices, B, has, steps=1)
+    assert X.tolist() == [[1, 2], [0.5, 1], [2, 1], [2, 1], [1.5, 0], [3, 0]]
 
 
 def test_mode_is_checked():
