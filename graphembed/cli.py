@@ -496,10 +496,12 @@ def _kernels_cached(module):
     import numba
     from pathlib import Path
 
-    here = Path(__file__).resolve().parent / "_kernels"
-    places = [here / "__pycache__"]
-    if numba.config.CACHE_DIR:
-        places += [p for p in Path(numba.config.CACHE_DIR).glob("**/_kernels*") if p.is_dir()]
+    if numba.config.CACHE_DIR:  # numba then caches there only
+        places = [p for p in Path(numba.config.CACHE_DIR).glob("**/_kernels*") if p.is_dir()]
+    else:  # beside the module, or the user-wide cache when that is not writable
+        places = [Path(__file__).resolve().parent / "_kernels" / "__pycache__"]
+        places += [p for p in (Path.home() / ".cache" / "numba").glob("**/_kernels*")
+                   if p.is_dir()]
     return any(any(p.glob(f"{module}.*.nbi")) for p in places if p.is_dir())
 
 

@@ -336,3 +336,33 @@ def test_linkpred_memory_counts_the_edge_features(workdir, capsys, monkeypatch):
 
 def get_method_settings(name, dim):
     return methods.get_method(name).settings(dim=dim)
+
+
+def test_time_estimate_printed_before_the_work(workdir, capsys, monkeypatch):
+    """evaluate says how long it will take (and the full protocol) before embedding, and says
+    that compilation comes on top when the kernels are not cached."""
+    monkeypatch.setattr(cli, "_kernels_cached", lambda module: False)
+    with pytest.raises(WorkStarted):
+        cli.main(EVAL)
+    out = capsys.readouterr().out
+    assert "estimated time: about" in out and "rough estimate" in out
+    assert "one-time compilation" in out and "--full: 9 ratios × 10 shuffles, about" in out
+    monkeypatch.setattr(cli, "_kernels_cached", lambda module: True)
+    with pytest.raises(WorkStarted):
+        cli.main(EVAL + ["--full"])
+    out = capsys.readouterr().out
+    assert "9 ratios × 10 shuffles" in out and "compilation" not in out
+    assert "--full:" not in out  # the full protocol's estimate is the estimate
+
+
+def test_time_estimate_grows_with_the_work():
+    """The cost model: scoring linear in dim, labels and training rows; liblinear slower."""
+    quick = cli._score_seconds(10000, 39, 512, [0.1, 0.5, 0.9], 2, "batched", 2)
+    assert cli._score_seconds(10000, 39, 1024, [0.1, 0.5, 0.9], 2, "batched", 2) == \
+        pytest.approx(2 * quick)
+    assert cli._score_seconds(10000, 39, 512, [0.1, 0.5, 0.9], 10, "batched", 2) == \
+        pytest.approx(5 * quick)
+    assert cli._score_seconds(10000, 39, 512, [0.1, 0.5, 0.9], 2, "liblinear", 2) > 10 * quick
+    assert cli._embed_seconds("fastrp", 10000, 600000, 1024, {"iteration_weights": (1, 2)}, 2) \
+        == pytest.approx(2 * cli._embed_seconds("fastrp", 10000, 600000, 512,
+                                                {"iteration_weights": (1, 2)}, 2))
