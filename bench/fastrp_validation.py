@@ -1,0 +1,397 @@
+"""Choose FastRP's defaults on validation splits of every bundled labelled graph.
+
+The grid (declared below, before any run) is scored in validation mode only: the training part
+of each shuffle split is split again 80/20 and the 20 % scores; the test parts are never read.
+Protocol: ``graphembed.evaluation.node_classification(X, labels, train_ratios=(0.1, 0.5, 0.9),
+repeats=3, random_state=0, C=1.0, normalize="l2", validation=True)`` (batched solver), the
+embedding with ``random_state=0``.
+
+Ranking: on every community-labelled graph (blogcatalog, cora, wiki_openne, email_eu_core) and
+at each dim (128 and 512) the settings are ranked by their mean validation Micro-F1 over the
+three ratios (rank 1 = best, ties share the mean rank). The settings other than dim are chosen
+by their mean rank over those 4 graphs x 2 dims, ties broken by the mean validation Micro-F1;
+airports_usa (structural roles) is reported beside it but does not vote. The test protocol is run
+afterwards (``test``) as a check of the chosen settings against the current ones, never to choose.
+
+Usage::
+
+    python bench/fastrp_validation.py grid --dim 128      # writes results/fastrp_validation_dim128.json
+    python bench/fastrp_validation.py grid --dim 512      #   (resumes: finished settings are kept)
+    python bench/fastrp_validation.py choose              # ranks, effective ranks -> fastrp_validation.md/.json
+    bench/.venv-peers/bin/python bench/fastrp_validation.py test   # test protocol, chosen vs current
+                                                          #   (+ the PyPI fastrp package if installed)
+
+Effective rank, two measures of the embedding as the classifier sees it (rows L2-normalised,
+then centred): ``rank90``, the number of principal directions holding 90 % of the variance, and
+``erank``, exp of the entropy of the normalised singular values (Roy & Vetterli 2007).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+# bench/ holds a fastrp.py that would shadow the PyPI ``fastrp`` package: drop the script's folder
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+COMMUNITY = ("blogcatalog", "cora", "wiki_openne", "email_eu_core")
+ROLES = ("airports_usa",)
+DATASETS = COMMUNITY + ROLES
+RATIOS = (0.1, 0.5, 0.9)
+DIMS = (128, 512)
+VALIDATION_REPEATS = 3
+TEST_REPEATS = 10
+
+# ------------------------------------------------------------------------------- the grid
+#: Weight patterns α1..αk (k = 2..5 steps); every step's rows are L2-normalised before weighting.
+WEIGHTS = [
+    (0.0, 1.0),
+    (1.0, 1.0),
+    (0.0, 1.0, 1.0),
+    (1.0, 1.0, 1.0),
+    (0.0, 1.0, 2.0),
+    (0.0, 1.0, 1.0, 1.0),
+    (1.0, 1.0, 1.0, 1.0),
+    (0.0, 0.0, 1.0, 6.67),
+    (0.0, 0.0, 1.0, 6.67, 20.0),
+]
+BETAS = [-0.5, -0.25, 0.0]
+#: self_influence α0 = 1 is tried with every weight pattern at β = -0.25; 0 everywhere else.
+SELF_INFLUENCE_BETA = -0.25
+FIXED = {"sparsity": 3.0, "transition": "mean", "normalize": True, "standardize": True}
+CURRENT = {"iteration_weights": (0.0, 0.0, 1.0, 6.67, 20.0), "normalization_strength": -0.25,
+           "self_influence": 0.0}
+
+
+def grid():
+    out = []
+    for w in WEIGHTS:
+        for b in BETAS:
+            out.append({"iteration_weights": w, "normalization_strength": b,
+                        "self_influence": 0.0})
+        out.append({"iteration_weights": w, "normalization_strength": SELF_INFLUENCE_BETA,
+                    "self_influence": 1.0})
+    return out
+
+
+def key(p):
+    return (f"w={','.join(f'{x:g}' for x in p['iteration_weights'])} "
+            f"b={p['normalization_strength']:g} a0={p['self_influence']:g}")
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def versions():
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("graphembed", "numpy", "scipy", "numba", "scikit-learn", "fastrp"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def run_info():
+    import numba
+
+    return {"versions": versions(), "numba_threads": numba.get_num_threads(),
+            "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
+            "command": " ".join([Path(sys.executable).name] + sys.argv)}
+
+
+def effective_ranks(X):
+    """(rank90, erank) of the rows L2-normalised then centred, from the dim x dim Gram matrix."""
+    X = np.asarray(X, dtype=np.float64)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    X = X / np.where(norms > 0, norms, 1.0)
+    X = X - X.mean(axis=0)
+    ev = np.clip(np.linalg.eigvalsh(X.T @ X)[::-1], 0.0, None)  # squared singular values
+    if ev.sum() == 0:
+        return 0, 0.0
+    rank90 = int(np.searchsorted(np.cumsum(ev) / ev.sum(), 0.9) + 1)
+    s = np.sqrt(ev)
+    p = s / s.sum()
+    p = p[p > 0]
+    return rank90, float(np.exp(-(p * np.log(p)).sum()))
+
+
+def embed(graph, dim, p):
+    import graphembed as ge
+
+    return ge.fastrp(graph, dim=dim, iteration_weights=tuple(p["iteration_weights"]),
+                     normalization_strength=p["normalization_strength"],
+                     self_influence=p["self_influence"], random_state=0, **FIXED)
+
+
+def score(X, labels, *, validation, repeats, n_jobs):
+    from graphembed.evaluation import node_classification
+
+    res = node_classification(X, labels, train_ratios=RATIOS, repeats=repeats, random_state=0,
+                              C=1.0, normalize="l2", validation=validation, n_jobs=n_jobs)
+    return ({str(r): res.mean(r, "micro_f1") for r in RATIOS},
+            {str(r): res.std(r, "micro_f1") for r in RATIOS},
+            {str(r): res.mean(r, "macro_f1") for r in RATIOS})
+
+
+# ------------------------------------------------------------------------------- grid
+
+
+def mode_grid(args):
+    from graphembed import datasets
+
+    path = RESULTS / f"fastrp_validation_dim{args.dim}.json"
+    record = json.loads(path.read_text()) if path.exists() else None
+    if record is None or record.get("grid") != [dict(p, iteration_weights=list(
+            p["iteration_weights"])) for p in grid()]:
+        record = {"dim": args.dim, "protocol": {"validation": True, "validation_fraction": 0.2,
+                                                "train_ratios": RATIOS,
+                                                "repeats": VALIDATION_REPEATS,
+                                                "random_state": 0, "C": 1.0,
+                                                "normalize": "l2", "solver": "batched"},
+                  "fixed": FIXED,
+                  "grid": [dict(p, iteration_weights=list(p["iteration_weights"]))
+                           for p in grid()],
+                  "runs": [], "trials": {}}
+    record["runs"].append(run_info())
+    graphs = {d: datasets.load(d) for d in DATASETS}
+    embed(graphs["cora"].graph, 8, CURRENT)  # compile outside the timings
+    for p in grid():
+        k = key(p)
+        done = record["trials"].setdefault(k, {"params": dict(
+            p, iteration_weights=list(p["iteration_weights"])), "datasets": {}})
+        for d, ds in graphs.items():
+            if d in done["datasets"]:
+                continue
+            t0 = time.perf_counter()
+            X = embed(ds.graph, args.dim, p)
+            te = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            mi, sd, ma = score(X, ds.labels, validation=True, repeats=VALIDATION_REPEATS,
+                               n_jobs=args.jobs)
+            ts = time.perf_counter() - t0
+            r90, er = effective_ranks(X)
+            done["datasets"][d] = {"micro_f1": mi, "micro_f1_std": sd, "macro_f1": ma,
+                                   "mean_micro_f1": float(np.mean(list(mi.values()))),
+                                   "embed_seconds": te, "score_seconds": ts,
+                                   "rank90": r90, "erank": er}
+            print(f"dim {args.dim} {k:34s} {d:14s} " + " ".join(f"{mi[str(r)]:.4f}" for r in RATIOS)
+                  + f"  rank90 {r90:3d} erank {er:6.1f}  {te:.2f}+{ts:.1f} s", flush=True)
+            record["runs"][-1]["load_average_last"] = os.getloadavg()
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(record, indent=1))
+            tmp.replace(path)
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+# ------------------------------------------------------------------------------- choose
+
+
+def ranks_desc(values):
+    from scipy.stats import rankdata
+
+    return rankdata(-np.asarray(values), method="average")
+
+
+def mode_choose(args):
+    from graphembed import datasets
+
+    records = {dim: json.loads((RESULTS / f"fastrp_validation_dim{dim}.json").read_text())
+               for dim in DIMS}
+    keys = [key(p) for p in grid()]
+    for dim, rec in records.items():
+        missing = [(k, d) for k in keys for d in DATASETS
+                   if d not in rec["trials"].get(k, {}).get("datasets", {})]
+        if missing:
+            raise SystemExit(f"dim {dim}: {len(missing)} (setting, data set) pairs not run yet, "
+                             f"e.g. {missing[0]}; run `grid --dim {dim}` first")
+
+    def val(dim, k, d):
+        return records[dim]["trials"][k]["datasets"][d]["mean_micro_f1"]
+
+    rank = {}  # (dim, d) -> {k: rank}
+    for dim in DIMS:
+        for d in DATASETS:
+            rank[dim, d] = dict(zip(keys, ranks_desc([val(dim, k, d) for k in keys])))
+    rows = []
+    for k in keys:
+        row = {"key": k, "params": records[DIMS[0]]["trials"][k]["params"],
+               "mean_rank": float(np.mean([rank[dim, d][k] for dim in DIMS for d in COMMUNITY])),
+               "mean_micro_f1": float(np.mean([val(dim, k, d) for dim in DIMS
+                                               for d in COMMUNITY]))}
+        for dim in DIMS:
+            row[f"mean_rank_{dim}"] = float(np.mean([rank[dim, d][k] for d in COMMUNITY]))
+            row[f"mean_micro_f1_{dim}"] = float(np.mean([val(dim, k, d) for d in COMMUNITY]))
+            for d in DATASETS:
+                row[f"{d}_{dim}"] = val(dim, k, d)
+                row[f"{d}_{dim}_rank"] = float(rank[dim, d][k])
+        rows.append(row)
+    rows.sort(key=lambda r: (r["mean_rank"], -r["mean_micro_f1"]))
+    best = rows[0]
+    current = next(r for r in rows if r["key"] == key(CURRENT))
+
+    # effective rank and dim 512 vs 128 of the chosen and current settings on every graph
+    eff = {}
+    for d in DATASETS:
+        ds = datasets.load(d)
+        for name, p in (("chosen", best["params"]), ("current", CURRENT)):
+            for dim in DIMS:
+                r90, er = effective_ranks(embed(ds.graph, dim, p))
+                eff.setdefault(d, {})[f"{name}_{dim}"] = {"rank90": r90, "erank": er,
+                                                          "labels": int(ds.labels.shape[1])
+                                                          if hasattr(ds.labels, "shape") else None}
+
+    def fmt_w(p):
+        return "(" + ", ".join(f"{x:g}" for x in p["iteration_weights"]) + ")"
+
+    lines = ["# FastRP defaults chosen across graphs (bench/fastrp_validation.py)", "",
+             "Validation splits only (each training part split again 80/20; test parts never "
+             f"read), ratios 10 / 50 / 90 %, {VALIDATION_REPEATS} shuffles, C = 1, l2-normalised "
+             "rows, batched solver; s = 3, transition mean, normalize and standardize on. Score "
+             "= mean validation Micro-F1 over the three ratios. Mean rank over the four "
+             "community-labelled graphs x dims 128 and 512 (1 = best of "
+             f"{len(keys)}); airports (roles) reported, not ranked.", "",
+             "| weights | β | α0 | mean rank | mean val Micro-F1 | rank 128 | rank 512 | "
+             + " | ".join(f"{d} 128 | {d} 512" for d in DATASETS) + " |",
+             "|---" * (6 + 2 * len(DATASETS)) + "|"]
+    for r in rows:
+        p = r["params"]
+        mark = " **(chosen)**" if r is best else " (current)" if r is current else ""
+        lines.append(f"| {fmt_w(p)}{mark} | {p['normalization_strength']:g} | "
+                     f"{p['self_influence']:g} | {r['mean_rank']:.2f} | {r['mean_micro_f1']:.4f} | "
+                     f"{r['mean_rank_128']:.2f} | {r['mean_rank_512']:.2f} | "
+                     + " | ".join(f"{r[f'{d}_128']:.4f} | {r[f'{d}_512']:.4f}" for d in DATASETS)
+                     + " |")
+    lines += ["", f"Chosen: weights {fmt_w(best['params'])}, β "
+              f"{best['params']['normalization_strength']:g}, α0 "
+              f"{best['params']['self_influence']:g} (mean rank {best['mean_rank']:.2f}, mean "
+              f"validation Micro-F1 {best['mean_micro_f1']:.4f}); current defaults: mean rank "
+              f"{current['mean_rank']:.2f}, {current['mean_micro_f1']:.4f}.", "",
+              "Effective rank of the embedding (rows L2-normalised, centred): rank90 = principal "
+              "directions holding 90 % of the variance; erank = exp(entropy of the normalised "
+              "singular values). Validation Micro-F1 (mean of the three ratios) beside it.", "",
+              "| data set | labels | setting | rank90 128 | rank90 512 | erank 128 | erank 512 | "
+              "val 128 | val 512 | 512 − 128 |", "|---" * 10 + "|"]
+    for d in DATASETS:
+        for name, r in (("chosen", best), ("current", current)):
+            e128, e512 = eff[d][f"{name}_128"], eff[d][f"{name}_512"]
+            lines.append(f"| {d} | {e128['labels']} | {name} | {e128['rank90']} | "
+                         f"{e512['rank90']} | {e128['erank']:.1f} | {e512['erank']:.1f} | "
+                         f"{r[f'{d}_128']:.4f} | {r[f'{d}_512']:.4f} | "
+                         f"{r[f'{d}_512'] - r[f'{d}_128']:+.4f} |")
+    runs = [run for rec in records.values() for run in rec["runs"]]
+    lines += ["", "Runs: " + "; ".join(
+        f"{run['command']} (threads {run['numba_threads']}, load {run['load_average_start'][0]:.1f}"
+        f" at the start)" for run in runs),
+        "", "Versions: " + ", ".join(f"{k} {v}" for k, v in runs[-1]["versions"].items())]
+    text = "\n".join(lines) + "\n"
+    (RESULTS / "fastrp_validation.md").write_text(text)
+    (RESULTS / "fastrp_validation.json").write_text(json.dumps(
+        {"rule": "mean rank over community graphs x dims 128/512, ties by mean validation "
+                 "Micro-F1", "chosen": best, "current": current, "ranking": rows,
+         "effective_rank": eff, "runs": runs, "choose_run": run_info()}, indent=1))
+    print(text)
+
+
+# ------------------------------------------------------------------------------- test check
+
+
+def mode_test(args):
+    from graphembed import datasets
+
+    chosen = json.loads((RESULTS / "fastrp_validation.json").read_text())["chosen"]["params"]
+    settings = {"chosen": chosen, "current": CURRENT}
+    try:
+        import fastrp as pypi  # noqa: F401
+        have_pypi = hasattr(pypi, "FastRP")
+    except ImportError:
+        have_pypi = False
+    record = {"protocol": {"validation": False, "train_ratios": RATIOS, "repeats": TEST_REPEATS,
+                           "random_state": 0, "C": 1.0, "normalize": "l2", "solver": "batched"},
+              "settings": settings, "run": run_info(), "results": []}
+    path = RESULTS / "fastrp_validation_test.json"
+    import scipy.sparse as sp
+
+    for d in DATASETS:
+        ds = datasets.load(d)
+        todo = [(name, dim) for dim in DIMS for name in settings]
+        if have_pypi:
+            todo.append(("pypi_fastrp", 128))
+        for name, dim in todo:
+            t0 = time.perf_counter()
+            if name == "pypi_fastrp":  # as bench/peers.py runs it
+                from fastrp import FastRP
+
+                A = ds.graph.to_scipy()
+                A = sp.csr_matrix(((A + A.T) > 0).astype(np.float64))
+                A.setdiag(0)
+                A.eliminate_zeros()
+                model = FastRP(dim, seed=0)
+                model.fit(A)
+                X = np.asarray(model.embeddings_)
+            else:
+                X = embed(ds.graph, dim, settings[name])
+            te = time.perf_counter() - t0
+            mi, sd, ma = score(X, ds.labels, validation=False, repeats=TEST_REPEATS,
+                               n_jobs=args.jobs)
+            r90, er = effective_ranks(X)
+            record["results"].append({"dataset": d, "setting": name, "dim": dim, "micro_f1": mi,
+                                      "micro_f1_std": sd, "macro_f1": ma, "rank90": r90,
+                                      "erank": er, "embed_seconds": te})
+            print(f"{d:14s} {name:12s} dim {dim:3d} " + " ".join(f"{mi[str(r)]:.4f}" for r in RATIOS)
+                  + f"  rank90 {r90}", flush=True)
+            path.write_text(json.dumps(record, indent=1))
+    record["load_average_end"] = os.getloadavg()
+    path.write_text(json.dumps(record, indent=1))
+    res = {(r["dataset"], r["setting"], r["dim"]): r for r in record["results"]}
+    lines = ["# FastRP chosen vs current defaults, test protocol (bench/fastrp_validation.py test)",
+             "", f"Test parts, {TEST_REPEATS} shuffles, C = 1, l2-normalised rows, batched "
+             "solver. chosen: " + json.dumps(chosen) + "; current: " + json.dumps(
+                 dict(CURRENT, iteration_weights=list(CURRENT["iteration_weights"]))) + ".", "",
+             "| data set | dim | setting | Micro 10 % | Micro 50 % | Micro 90 % | Macro 50 % | "
+             "Macro 90 % | rank90 | Δ vs current 50 % | Δ 90 % |", "|---" * 11 + "|"]
+    for d in DATASETS:
+        for dim in DIMS:
+            for name in list(settings) + (["pypi_fastrp"] if have_pypi and dim == 128 else []):
+                r = res[d, name, dim]
+                cur = res[d, "current", dim]["micro_f1"]
+                mi, ma = r["micro_f1"], r["macro_f1"]
+                lines.append(f"| {d} | {dim} | {name} | " + " | ".join(
+                    f"{mi[str(x)]:.4f}" for x in RATIOS) + f" | {ma['0.5']:.4f} | {ma['0.9']:.4f}"
+                    f" | {r['rank90']} | {mi['0.5'] - cur['0.5']:+.4f} | "
+                    f"{mi['0.9'] - cur['0.9']:+.4f} |")
+    lines += ["", f"Threads {record['run']['numba_threads']}, load average "
+              f"{record['run']['load_average_start'][0]:.1f} at the start, "
+              f"{record['load_average_end'][0]:.1f} at the end. Versions: "
+              + ", ".join(f"{k} {v}" for k, v in record["run"]["versions"].items())]
+    text = "\n".join(lines) + "\n"
+    (RESULTS / "fastrp_validation_test.md").write_text(text)
+    print(text)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    g = sub.add_parser("grid", help="validation scores of the grid at one dim")
+    g.add_argument("--dim", type=int, choices=DIMS, required=True)
+    g.add_argument("--jobs", type=int, default=None, help="node_classification n_jobs")
+    sub.add_parser("choose", help="rank the grid across graphs, effective ranks")
+    t = sub.add_parser("test", help="test protocol: chosen vs current (and PyPI fastrp)")
+    t.add_argument("--jobs", type=int, default=None, help="node_classification n_jobs")
+    args = p.parse_args(argv)
+    {"grid": mode_grid, "choose": mode_choose, "test": mode_test}[args.mode](args)
+
+
+if __name__ == "__main__":
+    main()
