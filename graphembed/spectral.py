@@ -22,7 +22,7 @@ regularisation ``α >= 0``:
    centre and half-width of that interval); then Rayleigh–Ritz on the span of ``X``:
    ``G = XᵀX``, ``B = Xᵀ(S·X)``, the eigenpairs of ``G^{-1/2} B G^{-1/2}`` give the Ritz values
    ``λ`` (decreasing) and the Ritz vectors, which replace ``X``. ``cut`` is 0 for the first
-   round and the smallest Ritz value of the previous round after it (Zhou & Saad's
+   round and the smallest Ritz value of the previous round after it (at least -0.9) (Zhou & Saad's
    Chebyshev-filtered subspace iteration).
 4. Drop the leading (trivial) Ritz vector, keep the next ``dim``: ``U``, ``λ``. The embedding is
    ``E = D_r^{-1/2}·U·diag(max(λ, 0)^p)`` (``p = eigenvalue_power``; p = 0: plain spectral
@@ -60,6 +60,8 @@ DEFAULT_ROUNDS = 2
 DEFAULT_DEGREE = 4
 DEFAULT_OVERSAMPLING = 16
 
+_MIN_CUT = -0.9  # the damped interval [-1, cut] keeps a width >= 0.1 (cut near -1: the block
+#                 already spans almost the whole spectrum, and (S - c)/e would blow up)
 _BLOCK_ROWS = 8192  # rows per block of the b × b reductions (fixed: never the thread count)
 
 
@@ -224,7 +226,7 @@ def _spectral(graph, *, dim, eigenvalue_power, regularization, rounds, degree, o
                 B = _block_gram(pool, X, Y, blocks)
                 lam, M = _ritz(G, B)
                 _block_right_multiply(pool, X, M.astype(np.float32), blocks)
-                cut = float(lam[-1])
+                cut = max(float(lam[-1]), _MIN_CUT)
         lam_all = lam
         keep = slice(1, dim + 1)
         lam = lam_all[keep]
