@@ -47,7 +47,9 @@ def test_walks_refuses_to_overwrite_and_bad_input(edge_file, tmp_path, capsys):
     assert "already exists; pass --overwrite" in capsys.readouterr().err
     assert main(["walks", "--graph", str(edge_file), "-o", str(out), "--overwrite",
                  "--walk-length", "2", "--walks-per-node", "1"]) == 0
-    assert len(out.read_text().splitlines()) == 4
+    g = ge.as_csr(str(edge_file))
+    W = ge.random_walks(g, walk_length=2, walks_per_node=1, random_state=0)
+    assert out.read_text().splitlines() == [" ".join(g.node_ids[w[w >= 0]].tolist()) for w in W]
     assert main(["walks", "--graph", str(edge_file), "-o", str(tmp_path / "x.npz"),
                  "-q", "-1"]) == 2
     assert "q must be > 0" in capsys.readouterr().err
@@ -56,18 +58,26 @@ def test_walks_refuses_to_overwrite_and_bad_input(edge_file, tmp_path, capsys):
 
 
 def test_irwe_methods_in_the_registry(karate):
-    for name, width in [("irwe", 16), ("irwe_identity", 16), ("irwe_position", 16)]:
-        params = {"identity_walks": "200"} if name != "irwe_position" else {"window": "3"}
-        if name != "irwe_identity":
-            params["walks_per_node"] = "4"
-        emb = embed(karate, name, dim=width, random_state=1, params=params)
-        assert emb.vectors.shape == (34, width) and emb.vectors.dtype == np.float32
-        assert np.all(np.isfinite(emb.vectors))
+    """Each registry method is its part of irwe() with the parameters passed through (and each
+    parameter given changes the result: none is dropped on the way)."""
+    cases = [
+        ("irwe", {"identity_walks": "200", "walks_per_node": "4"},
+         dict(identity_walks=200, walks_per_node=4), "joint", {}),
+        ("irwe_identity", {"identity_walks": "200"},
+         dict(identity_walks=200, identity_dim=16, position_dim=0), "identity", {}),
+        ("irwe_position", {"window": "3", "walks_per_node": "4"},
+         dict(window=3, walks_per_node=4, identity_dim=0, position_dim=16), "position", {}),
+    ]
+    for name, params, kwargs, part, _ in cases:
+        emb = embed(karate, name, dim=16, random_state=1, params=params)
+        assert emb.vectors.shape == (34, 16) and emb.vectors.dtype == np.float32
         assert emb.meta["method"] == name
-    res = ge.irwe(karate, dim=16, identity_walks=200, walks_per_node=4, random_state=1)
-    emb = embed(karate, "irwe", dim=16, random_state=1,
-                params={"identity_walks": "200", "walks_per_node": "4"})
-    assert np.array_equal(emb.vectors, res.joint)
+        ref = getattr(ge.irwe(karate, dim=16, random_state=1, **kwargs), part)
+        assert np.array_equal(emb.vectors, ref), name
+        for key in params:
+            default = embed(karate, name, dim=16, random_state=1,
+                            params={k: v for k, v in params.items() if k != key})
+            assert not np.array_equal(default.vectors, emb.vectors), (name, key)
     assert get_method("irwe").parse_params({"steps": "2,3,4"})["steps"] == (2, 3, 4)
     with pytest.raises(ValueError, match="has no parameter 'windw'"):
         get_method("irwe_position").parse_params({"windw": "3"})
