@@ -18,6 +18,18 @@ def _csv_rows(path):
         return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
+def _assert_rows_are(rows, method, res):
+    """The CSV rows of ``method`` (None: the only method) hold ``res``: every ratio and metric,
+    mean, std and each repeat's value."""
+    mine = [r for r in rows if method is None or r["method"] == method]
+    assert len(mine) == 2 * len(res.ratios)
+    for r in mine:
+        vals = res.scores[(float(r["ratio"]), r["metric"])]
+        assert float(r["mean"]) == pytest.approx(np.mean(vals), abs=1e-9)
+        assert float(r["std"]) == pytest.approx(np.std(vals), abs=1e-9)
+        assert [float(v) for v in r["values"].split()] == pytest.approx(vals, abs=1e-6)
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("evalcli")
@@ -57,11 +69,20 @@ def test_evaluate_writes_table_files_and_plot(files, tmp_path, capsys):
     from graphembed.datasets import read_labels
     from graphembed.evaluation import node_classification
 
+    from graphembed.methods import embed
+
     Y, _ = read_labels(files / "labels.tsv", g.node_ids)
     X = ge.fastrp(g, dim=16, random_state=0, normalization_strength=-0.5)
-    res = node_classification(X, Y, train_ratios=[0.3, 0.6], repeats=2)
-    first = [r for r in rows if r["method"] == "fastrp" and r["metric"] == "micro_f1"]
-    assert float(first[0]["mean"]) == pytest.approx(res.mean(0.3))
+    for name, vectors in (("fastrp", X), ("degree", embed(g, "degree", dim=16).vectors)):
+        res = node_classification(vectors, Y, train_ratios=[0.3, 0.6], repeats=2)
+        _assert_rows_are(rows, name, res)
+    # the plot is a picture: a PNG that matplotlib reads back, not an empty file
+    png = out / "node_classification.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib.image
+
+    img = matplotlib.image.imread(png)
+    assert img.shape[0] > 100 and img.shape[1] > 100 and img.std() > 0
     # never overwrite without --overwrite
     assert main(argv) == 2
     assert "already holds files" in capsys.readouterr().err
@@ -70,13 +91,24 @@ def test_evaluate_writes_table_files_and_plot(files, tmp_path, capsys):
 
 def test_evaluate_saved_embedding(files, tmp_path, capsys):
     g = ge.as_csr(str(files / "edges.tsv"))
-    Embedding(g.node_ids, ge.fastrp(g, dim=8, random_state=1)).save(tmp_path / "e.npz")
+    rev = np.arange(g.n)[::-1]
+    Embedding(g.node_ids[rev], ge.fastrp(g, dim=8, random_state=1)[rev]).save(tmp_path / "e.npz")
     out = tmp_path / "r"
     assert main(["evaluate", "--embedding", str(tmp_path / "e.npz"), "--labels",
                  str(files / "labels.tsv"), "--ratios", "0.5", "--repeats", "1", "--out", str(out),
                  "--quiet", "--no-plot"]) == 0
-    assert (out / "node_classification.json").exists()
     assert not (out / "node_classification.png").exists()
+    # the scores are those of the saved vectors, matched to the labels by node id (the file
+    # holds the rows in another order than the labels)
+    from graphembed.datasets import read_labels
+    from graphembed.evaluation import node_classification
+
+    Y, _ = read_labels(files / "labels.tsv", g.node_ids)
+    res = node_classification(ge.fastrp(g, dim=8, random_state=1), Y, train_ratios=[0.5],
+                              repeats=1)
+    _assert_rows_are(_csv_rows(out / "node_classification.csv"), None, res)
+    meta = json.load(open(out / "node_classification.json"))
+    assert meta["results"][0]["protocol"]["labelled_nodes"] == int((Y.sum(axis=1) > 0).sum())
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -121,7 +153,22 @@ def test_linkpred_subcommand_and_split_reuse(files, tmp_path, capsys):
     rows = _csv_rows(out / "link_prediction.csv")
     assert [r["scorer"] for r in rows] == ["common_neighbours", "adamic_adar",
                                           "preferential_attachment", "jaccard", "cosine", "hadamard"]
-    assert (out / "split.npz").exists()
+    # the split file is the split of --test-fraction and --seed, and the rows are
+    # link_prediction's on it
+    from graphembed.evaluation import EdgeSplit, edge_split, link_prediction
+
+    g = ge.as_csr(str(files / "edges.tsv"))
+    saved, fresh = EdgeSplit.load(out / "split.npz"), edge_split(g, test_fraction=0.2,
+                                                                  random_state=0)
+    for name in ("train_edges", "test_pos", "train_neg", "test_neg", "node_ids"):
+        assert np.array_equal(getattr(saved, name), getattr(fresh, name)), name
+    ref = link_prediction(g, lambda h: ge.fastrp(h, dim=16, random_state=0), split=fresh,
+                          scorer=["cosine", "hadamard"])
+    assert len(ref.rows) == len(rows)
+    for r, want in zip(rows, ref.rows):
+        assert r["scorer"] == want["scorer"]
+        for key in ("roc_auc", "average_precision", "mrr"):
+            assert float(r[key]) == pytest.approx(want[key], abs=1e-6), (r["scorer"], key)
     out2 = tmp_path / "lp2"
     assert main(argv[:-1] + [str(out2), "--split", str(out / "split.npz"), "--seed", "0"]) == 0
     rows2 = _csv_rows(out2 / "link_prediction.csv")
