@@ -42,9 +42,11 @@ def run(argv, capsys):
     return code, out.out, out.err
 
 
-def test_embed_writes_vectors_with_ids(tmp_path, edge_file, toy_method, capsys):
+@pytest.mark.parametrize("form", ["positional", "--graph"])
+def test_embed_writes_vectors_with_ids(tmp_path, edge_file, toy_method, capsys, form):
     out = tmp_path / "out" / "e.npz"
-    code, stdout, err = run(["embed", edge_file, "-o", out, "--method", "toy", "--dim", 3,
+    graph = [edge_file] if form == "positional" else ["--graph", edge_file]
+    code, stdout, err = run(["embed", *graph, "-o", out, "--method", "toy", "--dim", 3,
                              "--seed", 2, "-p", "scale=0.5"], capsys)
     assert code == 0, err
     assert "wrote 4 × 3 toy embedding" in stdout
@@ -75,7 +77,8 @@ def test_embed_dataset(tmp_path, toy_method, capsys):
     assert code == 0, err
     e = Embedding.load(out)
     g = datasets.load("cora").graph
-    assert len(e) == g.n and e.vectors[:, 0].tolist() == np.diff(g.indptr).tolist()
+    assert e.node_ids.tolist() == g.node_ids.tolist()
+    np.testing.assert_array_equal(e.vectors, np.diff(g.indptr)[:, None] + np.arange(2))
 
 
 def test_embed_fastrp_end_to_end(tmp_path, edge_file, capsys):
