@@ -366,3 +366,13 @@ def test_time_estimate_grows_with_the_work():
     assert cli._embed_seconds("fastrp", 10000, 600000, 1024, {"iteration_weights": (1, 2)}, 2) \
         == pytest.approx(2 * cli._embed_seconds("fastrp", 10000, 600000, 512,
                                                 {"iteration_weights": (1, 2)}, 2))
+
+
+def test_huge_dim_against_this_machine(workdir, capsys):
+    """No stubbed memory: dim 10^9 on a bundled data set (10.8 TB for Cora) fails at once with
+    the bytes needed and available, where it used to try the allocation and print a traceback."""
+    err = fails_early(workdir, capsys, ["embed", "--dataset", "cora", "-o", "e.npz", "--dim",
+                                        str(10**9)], "dim=1000000000", "is available")
+    assert "TiB" in err
+    with pytest.raises(NotEnoughMemoryError, match="dim=1000000000"):
+        ge.fastrp(nx.karate_club_graph(), dim=10**9)
