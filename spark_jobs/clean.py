@@ -26,11 +26,34 @@ if __package__ in (None, ""):
 from spark_jobs import common  # noqa: E402
 
 
-def clean_edges(raw, *, directed=False):
+def check_weights(raw, source=None):
+    """ValueError naming the first edge whose weight is negative, NaN, infinite or missing (not
+    a number in a text file), with the user's ids as read, and the fix. One pass over the edges
+    when every weight is good (Spark stops at the first bad one otherwise)."""
+    from pyspark.sql import functions as F
+
+    if "weight" not in raw.columns:
+        return
+    w = F.col("weight")
+    bad = raw.where(w.isNull() | F.isnan(w) | (w < 0) | (F.abs(w) == float("inf")))
+    first = bad.limit(1).collect()
+    if first:
+        row = first[0]
+        got = "a missing or non-numeric weight" if row["weight"] is None else \
+            f"weight {row['weight']}"
+        where = f"--edges {source}: " if source else ""
+        raise ValueError(
+            f"{where}the edge ({row['src']}, {row['dst']}) has {got}; weights must be finite, "
+            "non-negative numbers: fix or drop such rows (or read the file without weights)")
+
+
+def clean_edges(raw, *, directed=False, source=None):
     """Canonical arcs and node table from a raw ``src, dst[, weight]`` DataFrame.
 
     Returns ``(edges, nodes, mapping)``; ``mapping`` is None for integer ids. Lazy DataFrames
-    (the caller writes them). Cost: a few shuffles of the edge list.
+    (the caller writes them), except the weight check (:func:`check_weights`, which names the
+    edge by the user's ids and ``source``, the input's path). Cost: a few shuffles of the edge
+    list.
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -38,6 +61,7 @@ def clean_edges(raw, *, directed=False):
     from graphembed import distributed
 
     weighted = "weight" in raw.columns
+    check_weights(raw, source)
     src_type = dict(raw.dtypes)["src"]
     dst_type = dict(raw.dtypes)["dst"]
     integer = all(t in ("int", "bigint", "smallint", "tinyint") for t in (src_type, dst_type))
@@ -62,15 +86,6 @@ def clean_edges(raw, *, directed=False):
         raw = raw.select(F.col("src").cast("long").alias("src"),
                          F.col("dst").cast("long").alias("dst"),
                          *(["weight"] if weighted else []))
-    if weighted:
-        bad = raw.where(F.col("weight").isNull() | F.isnan("weight") | (F.col("weight") < 0)
-                        | (F.abs("weight") == float("inf")))
-        first = bad.limit(1).collect()
-        if first:
-            raise ValueError(
-                f"weights must be finite and non-negative, got {first[0]['weight']} on the arc "
-                f"({first[0]['src']}, {first[0]['dst']}); fix or drop such rows"
-            )
     arcs = raw.where(F.col("src") != F.col("dst"))
     if weighted:
         arcs = arcs.where(F.col("weight") != 0).groupBy("src", "dst").agg(
@@ -101,9 +116,10 @@ def clean_edges(raw, *, directed=False):
 def run(spark, edges, out, *, directed=False, overwrite=False, fmt="auto", delimiter=None,
         src_col="src", dst_col="dst", weight_col=None):
     """Read, clean and write (see the module docstring). Returns the output's metadata."""
+    common.check_output(spark, out, overwrite=overwrite)
     raw = common.read_edges(spark, edges, fmt=fmt, src=src_col, dst=dst_col, weight=weight_col,
                             delimiter=delimiter)
-    arcs, nodes, mapping = clean_edges(raw, directed=directed)
+    arcs, nodes, mapping = clean_edges(raw, directed=directed, source=edges)
     with common.atomic_output(spark, out, overwrite=overwrite) as tmp:
         arcs.write.parquet(tmp + "/edges")
         if mapping is not None:
@@ -126,15 +142,17 @@ def run(spark, edges, out, *, directed=False, overwrite=False, fmt="auto", delim
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=Path(__file__).name,
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--edges", required=True, help="edge list: Parquet or text")
     parser.add_argument("--out", required=True, help="output directory")
     common.add_input_arguments(parser)
     args = parser.parse_args(argv)
-    spark = common.session("graphembed-clean", master=args.master)
-    meta = run(spark, args.edges, args.out, directed=args.directed, overwrite=args.overwrite,
-               fmt=args.format, delimiter=args.delimiter, src_col=args.src_col,
-               dst_col=args.dst_col, weight_col=args.weight_col)
+    with common.user_errors(parser.prog, verbose=args.verbose):
+        spark = common.session("graphembed-clean", master=args.master, verbose=args.verbose)
+        meta = run(spark, args.edges, args.out, directed=args.directed, overwrite=args.overwrite,
+                   fmt=args.format, delimiter=args.delimiter, src_col=args.src_col,
+                   dst_col=args.dst_col, weight_col=args.weight_col)
     common.log(f"clean: {meta['nodes']} nodes, {meta['arcs']} arcs -> {args.out}")
 
 

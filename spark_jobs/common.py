@@ -23,13 +23,16 @@ DEFAULT_CONF = {
 }
 
 
-def session(app_name="graphembed", master=None, conf=None):
+def session(app_name="graphembed", master=None, conf=None, *, verbose=False):
     """The active SparkSession, created if needed with graphembed's defaults.
 
     ``master`` and ``conf`` apply only when a session is created (``spark-submit`` usually sets
-    them). Python workers use this interpreter unless ``PYSPARK_PYTHON`` says otherwise.
+    them). Python workers use this interpreter unless ``PYSPARK_PYTHON`` says otherwise. A session
+    created here logs Spark's own messages at WARN (``verbose``: INFO) through ``spark.log.level``,
+    which the SparkContext applies as it starts: ``spark-submit`` alone logs at INFO, some 2,700
+    lines for a 34-node graph; three start-up lines (Spark, OS and Java versions) come before.
     """
-    from pyspark import cloudpickle
+    from pyspark import SparkContext, cloudpickle
     from pyspark.sql import SparkSession
 
     import spark_jobs
@@ -39,7 +42,10 @@ def session(app_name="graphembed", master=None, conf=None):
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
-    for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
+    settings = {**DEFAULT_CONF, **(conf or {})}
+    if SparkContext._active_spark_context is None:
+        settings["spark.log.level"] = "INFO" if verbose else "WARN"
+    for key, value in settings.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
@@ -59,6 +65,32 @@ def _fs(spark, path):
 def exists(spark, path):
     fs, p = _fs(spark, path)
     return bool(fs.exists(p))
+
+
+def check_input(spark, path, option="--edges", what="an existing path"):
+    """FileNotFoundError naming ``option``, ``path`` and ``what`` to give unless some file
+    matches ``path`` (a path or a Hadoop glob): the check before any work, instead of Spark's
+    PATH_NOT_FOUND trace."""
+    fs, p = _fs(spark, path)
+    matches = fs.globStatus(p)
+    if matches is None or len(matches) == 0:
+        raise FileNotFoundError(
+            f"{option} {path}: no such file or directory (looked for {qualify(spark, path)}); "
+            f"give {what}")
+
+
+#: What ``--edges`` should name (with the recipe that makes the README example's file).
+EDGES_HINT = ("an edge list, Parquet or text (python spark_jobs/example_edges.py --out "
+              "edges.parquet writes a bundled data set's)")
+
+
+def check_output(spark, out, *, overwrite=False, option="--out"):
+    """FileExistsError naming ``out`` and the fix when it exists and ``overwrite`` is not set:
+    the check before any work (:func:`atomic_output` checks again when it publishes)."""
+    if not overwrite and exists(spark, out.rstrip("/")):
+        raise FileExistsError(
+            f"{option} {out} already exists; pass --overwrite to replace it or choose another "
+            f"{option}")
 
 
 def delete(spark, path):
@@ -102,12 +134,8 @@ def atomic_output(spark, out, *, overwrite=False):
     ``out`` (an atomic rename on HDFS and local file systems). On failure it is deleted, and ``out``
     is untouched. ``out`` must not exist unless ``overwrite``.
     """
+    check_output(spark, out, overwrite=overwrite)
     out = qualify(spark, out.rstrip("/"))
-    if exists(spark, out):
-        if not overwrite:
-            raise FileExistsError(
-                f"output {out} already exists; pass --overwrite to replace it or choose another --out"
-            )
     parent, name = out.rsplit("/", 1)
     tmp = f"{parent}/.{name}.tmp-{uuid.uuid4().hex[:12]}"
     try:
@@ -153,6 +181,7 @@ def read_edges(spark, path, *, fmt="auto", src="src", dst="dst", weight=None, de
     """
     from pyspark.sql import functions as F
 
+    check_input(spark, path, "--edges", EDGES_HINT)
     if fmt == "auto":
         fmt = "parquet" if _looks_parquet(spark, path) else "text"
     if fmt not in ("parquet", "text"):
@@ -185,7 +214,9 @@ def read_edges(spark, path, *, fmt="auto", src="src", dst="dst", weight=None, de
         )
     cols = [F.col("p")[0].alias("src"), F.col("p")[1].alias("dst")]
     if nfields >= 3:
-        cols.append(F.col("p")[2].cast("double").alias("weight"))
+        # try_cast: a weight that is not a number becomes null, which clean's weight check
+        # reports with its edge (a cast would fail inside Spark under ANSI mode)
+        cols.append(F.col("p")[2].try_cast("double").alias("weight"))
     out = df.select(*cols)
     # integer ids when every id parses as one
     probe = out.select(
@@ -207,8 +238,8 @@ def _looks_parquet(spark, path):
     if path.rstrip("/").endswith(".parquet"):
         return True
     fs, p = _fs(spark, path)
-    if not fs.exists(p):
-        raise FileNotFoundError(f"--edges {path} does not exist")
+    if not fs.exists(p):  # a glob: read as text unless it names .parquet files
+        return False
     if fs.getFileStatus(p).isDirectory():
         for status in fs.listStatus(p):
             if status.getPath().getName().endswith(".parquet"):
@@ -227,8 +258,45 @@ def add_input_arguments(parser):
     parser.add_argument("--directed", action="store_true",
                         help="keep arcs as given (default: symmetrise)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    add_session_arguments(parser)
+
+
+def add_session_arguments(parser):
     parser.add_argument("--master", default=None,
                         help="Spark master when not set by spark-submit (e.g. local[*])")
+    parser.add_argument("--verbose", action="store_true",
+                        help="Spark's own INFO logging and full tracebacks (default: Spark logs at "
+                        "WARN and an error is one line)")
+
+
+#: Errors that are the user's to fix: reported on one line, without a traceback.
+USER_ERRORS = (ValueError, TypeError, FileExistsError, FileNotFoundError, PermissionError)
+
+
+@contextlib.contextmanager
+def user_errors(prog, *, verbose=False):
+    """Report a user's error as one line ``PROG: error: MESSAGE`` on stderr and exit with status 2
+    (argparse's), instead of a Python traceback or Spark's Java one: a bad value, a missing input,
+    an existing output, an AnalysisException (its first line, e.g. a missing column). Other
+    exceptions (bugs) keep their traceback, and so does everything with ``verbose``."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - filtered below
+        if verbose or not _is_user_error(exc):
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
+def _is_user_error(exc):
+    if isinstance(exc, USER_ERRORS):
+        return True
+    try:
+        from pyspark.errors import AnalysisException
+    except ImportError:  # pragma: no cover - pyspark is there whenever a job runs
+        return False
+    return isinstance(exc, AnalysisException)
 
 
 def parse_params(items):

@@ -499,6 +499,10 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
     if anchors is None:
         anchors = min(dim, 256)
     params = dict(params or {})
+    common.check_output(spark, out, overwrite=overwrite)
+    common.check_input(spark, edges, "--edges", common.EDGES_HINT)
+    if assignment is not None:
+        common.check_input(spark, assignment, "--assignment", "a Parquet node,part (or id,part)")
     timings = {}
     started = time.perf_counter()
     with common.atomic_output(spark, out, overwrite=overwrite) as tmp, \
@@ -507,7 +511,7 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
         t0 = time.perf_counter()
         raw = common.read_edges(spark, edges, fmt=fmt, src=src_col, dst=dst_col,
                                 weight=weight_col, delimiter=delimiter)
-        arcs, nodes, mapping = clean.clean_edges(raw, directed=directed)
+        arcs, nodes, mapping = clean.clean_edges(raw, directed=directed, source=edges)
         graph_dir = f"{work}/clean"
         arcs.write.parquet(f"{graph_dir}/edges")
         nodes.write.parquet(f"{graph_dir}/nodes")
@@ -525,7 +529,10 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
             if mapping is not None and "id" in given.columns:
                 given = given.join(mapping, "id")
             given = given.select(F.col("node").cast("long"), F.col("part").cast("int"))
-            missing = stored.join(given, "node", "left_anti").limit(1).collect()
+            missing = stored.join(given, "node", "left_anti").select("node")
+            if mapping is not None:  # the user's id, not the internal one
+                missing = missing.join(mapping, "node").select(F.col("id").alias("node"))
+            missing = missing.limit(1).collect()
             if missing:
                 raise ValueError(f"--assignment {assignment} has no partition for node "
                                  f"{missing[0]['node']}; give every node a part")
@@ -594,7 +601,8 @@ def _flatten(spark, src_dir, dst_dir):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=Path(__file__).name,
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--edges", required=True, help="edge list: Parquet or text")
     parser.add_argument("--out", required=True, help="output directory (must not exist)")
     parser.add_argument("--method", default="fastrp",
@@ -637,22 +645,24 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    params = common.parse_params(args.param)
-    if args.dim is None:
-        from graphembed.methods import get_method
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    with common.user_errors(parser.prog, verbose=args.verbose):
+        params = common.parse_params(args.param)
+        if args.dim is None:
+            from graphembed.methods import get_method
 
-        args.dim = get_method(args.method).dim
-    spark = common.session("graphembed-embed", master=args.master)
-    meta = run(spark, args.edges, args.out, method=args.method, partitions=args.partitions,
-               dim=args.dim, seed=args.seed, params=params, partitioner=args.partitioner,
-               max_arcs=args.max_arcs, growth=args.growth, assignment=args.assignment,
-               mode=args.mode, halo_hops=args.halo_hops, halo_cap=args.halo_cap,
-               anchors=args.anchors, align_iterations=args.align_iterations,
-               border_dim=args.border_dim, landmarks=args.landmarks, directed=args.directed,
-               overwrite=args.overwrite,
-               fmt=args.format, delimiter=args.delimiter, src_col=args.src_col,
-               dst_col=args.dst_col, weight_col=args.weight_col, keep_work=args.keep_work)
+            args.dim = get_method(args.method).dim
+        spark = common.session("graphembed-embed", master=args.master, verbose=args.verbose)
+        meta = run(spark, args.edges, args.out, method=args.method, partitions=args.partitions,
+                   dim=args.dim, seed=args.seed, params=params, partitioner=args.partitioner,
+                   max_arcs=args.max_arcs, growth=args.growth, assignment=args.assignment,
+                   mode=args.mode, halo_hops=args.halo_hops, halo_cap=args.halo_cap,
+                   anchors=args.anchors, align_iterations=args.align_iterations,
+                   border_dim=args.border_dim, landmarks=args.landmarks,
+                   directed=args.directed, overwrite=args.overwrite, fmt=args.format,
+                   delimiter=args.delimiter, src_col=args.src_col, dst_col=args.dst_col,
+                   weight_col=args.weight_col, keep_work=args.keep_work)
     common.log(f"embed: {meta['graph']['nodes']} nodes, {meta['partitioning']['partitions_used']} "
                f"partitions, {meta['seconds']['total']:.1f} s -> {args.out}")
 

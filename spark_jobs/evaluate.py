@@ -67,7 +67,8 @@ def evaluate(spark, embedding, *, labels=None, dataset=None, train_ratios=(0.1, 
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=Path(__file__).name,
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--embedding", required=True, help="output directory of embed.py")
     parser.add_argument("--labels", default=None, help="node<TAB>label file")
     parser.add_argument("--dataset", default=None, help="a bundled data set name instead")
@@ -76,16 +77,23 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--overwrite", action="store_true")
-    parser.add_argument("--master", default=None)
+    common.add_session_arguments(parser)
     args = parser.parse_args(argv)
-    ratios = [float(x) for x in args.train_ratios.split(",") if x]
-    spark = common.session("graphembed-evaluate", master=args.master)
-    result = evaluate(spark, args.embedding, labels=args.labels, dataset=args.dataset,
-                      train_ratios=ratios, repeats=args.repeats, seed=args.seed)
-    with common.atomic_output(spark, args.out, overwrite=args.overwrite) as tmp:
-        common.write_text(spark, tmp + "/results.json", json.dumps(result, indent=2))
-        common.write_meta(spark, tmp, {"job": "evaluate", "embedding": args.embedding,
-                                       "labels": args.labels, "dataset": args.dataset})
+    with common.user_errors(parser.prog, verbose=args.verbose):
+        ratios = [float(x) for x in args.train_ratios.split(",") if x]
+        if not args.labels and not args.dataset:
+            raise ValueError("pass --labels PATH or --dataset NAME")
+        spark = common.session("graphembed-evaluate", master=args.master, verbose=args.verbose)
+        common.check_output(spark, args.out, overwrite=args.overwrite)
+        common.check_input(spark, args.embedding, "--embedding", "the output folder of embed.py")
+        if args.labels:
+            common.check_input(spark, args.labels, "--labels", "a node<TAB>label file")
+        result = evaluate(spark, args.embedding, labels=args.labels, dataset=args.dataset,
+                          train_ratios=ratios, repeats=args.repeats, seed=args.seed)
+        with common.atomic_output(spark, args.out, overwrite=args.overwrite) as tmp:
+            common.write_text(spark, tmp + "/results.json", json.dumps(result, indent=2))
+            common.write_meta(spark, tmp, {"job": "evaluate", "embedding": args.embedding,
+                                           "labels": args.labels, "dataset": args.dataset})
     common.log(f"evaluate: {json.dumps(result['scores'])}")
 
 

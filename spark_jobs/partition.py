@@ -239,6 +239,9 @@ def partition_graph(spark, graph_dir, out, *, method="hash", partitions=None, ma
 
 
 def run(spark, graph_dir, out, *, overwrite=False, **kwargs):
+    common.check_output(spark, out, overwrite=overwrite)
+    common.check_input(spark, f"{graph_dir.rstrip('/')}/_meta.json", "--graph",
+                       "the output folder of clean.py")
     with common.atomic_output(spark, out, overwrite=overwrite) as tmp:
         meta = partition_graph(spark, graph_dir, tmp, workdir=f"{tmp}/_work", **kwargs)
         common.delete(spark, f"{tmp}/_work")
@@ -249,7 +252,8 @@ def run(spark, graph_dir, out, *, overwrite=False, **kwargs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=Path(__file__).name,
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--graph", required=True, help="output directory of clean.py")
     parser.add_argument("--out", required=True)
     parser.add_argument("--method", default="hash", choices=("hash", "locality"))
@@ -259,12 +263,13 @@ def main(argv=None):
     parser.add_argument("--growth", default="spark", choices=("spark", "driver"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--overwrite", action="store_true")
-    parser.add_argument("--master", default=None)
+    common.add_session_arguments(parser)
     args = parser.parse_args(argv)
-    spark = common.session("graphembed-partition", master=args.master)
-    meta = run(spark, args.graph, args.out, overwrite=args.overwrite, method=args.method,
-               partitions=args.partitions, max_arcs=args.max_arcs, seed=args.seed,
-               growth=args.growth)
+    with common.user_errors(parser.prog, verbose=args.verbose):
+        spark = common.session("graphembed-partition", master=args.master, verbose=args.verbose)
+        meta = run(spark, args.graph, args.out, overwrite=args.overwrite, method=args.method,
+                   partitions=args.partitions, max_arcs=args.max_arcs, seed=args.seed,
+                   growth=args.growth)
     common.log(f"partition: {meta['levels']}")
 
 

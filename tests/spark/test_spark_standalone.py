@@ -44,6 +44,12 @@ def test_spark_submit_embed_on_standalone_cluster(standalone, tmp_path):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
+    # Spark's own logging at WARN: only the three lines before the SparkContext reads
+    # spark.log.level are INFO (spark-submit alone prints thousands)
+    startup = ("SparkContext: Running Spark version", "SparkContext: OS info",
+               "SparkContext: Java version")
+    info = [line for line in (proc.stdout + proc.stderr).splitlines() if " INFO " in line]
+    assert [line for line in info if not any(s in line for s in startup)] == [], info[:5]
     assert (out / "_meta.json").exists()
     ids, X = read_embedding(out)
     g = ge.as_csr((e[:, 0], e[:, 1]))
