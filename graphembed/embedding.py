@@ -267,6 +267,11 @@ class Embedding:
         if not path.exists():
             raise FileNotFoundError(f"embedding file {path} does not exist")
         if fmt == "npz":
+            import zipfile
+
+            if not zipfile.is_zipfile(path):
+                raise ValueError(f"{path} is not an .npz archive (not a zip file); save "
+                                 "embeddings with Embedding.save or `graphembed embed`")
             with np.load(path, allow_pickle=False) as z:
                 for key in ("node_ids", "vectors"):
                     if key not in z:

@@ -376,3 +376,9 @@ def test_huge_dim_against_this_machine(workdir, capsys):
     assert "TiB" in err
     with pytest.raises(NotEnoughMemoryError, match="dim=1000000000"):
         ge.fastrp(nx.karate_club_graph(), dim=10**9)
+
+
+def test_corrupt_embedding_file_is_one_line(workdir, capsys):
+    (workdir / "bad.npz").write_text("garbage")
+    fails_early(workdir, capsys, ["evaluate", "--embedding", "bad.npz", "--labels", "labels.tsv",
+                                  "--quiet", "--no-plot"], "bad.npz is not an .npz archive")
