@@ -8,6 +8,8 @@ d the row lengths, memory O(m + n); no global sort of the arcs.
 import numpy as np
 from numba import njit, prange
 
+from .fastrp import prefetch_row
+
 # merge rules for arcs given more than once
 DUP_SUM = 0
 DUP_MAX = 1
@@ -449,3 +451,110 @@ def gather_tokens(buf, spans, column, width):
         for t in range(spans[e, column + 1] - lo):
             out[e, t] = buf[lo + t]
     return out
+
+
+# ----------------------------------------------------------------------------- canonical input
+
+
+#: Entries ahead whose row cursor (first distance) and mirror entry (second) are prefetched.
+_CURSOR_AHEAD = 32
+_MIRROR_AHEAD = 16
+
+
+@njit(cache=True, parallel=True)
+def check_canonical(indptr, indices, data, bounds, symmetric, allow_loops):
+    """Whether a CSR matrix is already in :func:`graphembed.as_csr`'s canonical form.
+
+    ``indptr`` must already be known non-decreasing from 0 to ``len(indices)`` (the caller checks
+    it in O(n)). The rows are split into the blocks ``bounds[t] .. bounds[t + 1]``, checked in
+    parallel, each in one pass over its entries: every row's columns strictly increase (sorted,
+    no duplicates) and lie in 0..n-1; every value is finite and positive; no diagonal entry
+    unless ``allow_loops``. If ``symmetric``, every entry (i, j) above the diagonal must meet its
+    mirror (j, i), with the same value, under a cursor that walks row j: a block starting at row
+    a first points the cursor of every row j >= a at the row's first column >= a (a binary
+    search), then, as its rows i go up, each entry (i, j) with j > i must find exactly ``i`` at
+    row j's cursor, which then moves on. Each mirror is matched at most once (cursors only move
+    forward, and blocks own disjoint columns), so when as many entries lie below the diagonal as
+    above, every one is matched: the matrix equals its transpose. The cursors and mirrors of
+    upcoming entries are prefetched (they are random accesses).
+
+    Time O(nnz + B n log d) for B blocks and row lengths d; memory 8 (n - a) bytes for a block
+    starting at row a (nothing if not ``symmetric``). Nothing is written but the cursors.
+
+    Returns ``(bad, loops, not_one)``: the number of rows that break a rule (0: canonical; 1 is
+    added when the two sides of the diagonal differ in size), the number of diagonal entries,
+    and the number of values that are not 1 once rounded to float32.
+    """
+    n = indptr.shape[0] - 1
+    nnz = indices.shape[0]
+    nblocks = bounds.shape[0] - 1
+    # 2-D views for the prefetch intrinsic
+    indices2 = indices.reshape((1, nnz))
+    data2 = data.reshape((1, nnz))
+    indptr2 = indptr.reshape((1, n + 1))
+    bad = 0
+    loops = 0
+    not_one = 0
+    upper = 0
+    lower = 0
+    for t in prange(nblocks):
+        first = bounds[t]
+        last = bounds[t + 1]
+        m = n - first if symmetric else 0
+        cursor = np.empty(m, dtype=np.int64)  # row j's next unmatched position
+        cursor2 = cursor.reshape((1, m))
+        for j in range(first, first + m):
+            a = indptr[j]
+            b = indptr[j + 1]
+            while a < b:
+                mid = (a + b) >> 1
+                if indices[mid] < first:
+                    a = mid + 1
+                else:
+                    b = mid
+            cursor[j - first] = a
+        stop = indptr[last]
+        for i in range(first, last):
+            prev = -1
+            for p in range(indptr[i], indptr[i + 1]):
+                if symmetric:
+                    ahead = p + _CURSOR_AHEAD
+                    if ahead < stop:
+                        k = np.int64(indices[ahead])
+                        if first <= k < n:
+                            prefetch_row(cursor2, 0, k - first)
+                            prefetch_row(indptr2, 0, k + 1)
+                    ahead = p + _MIRROR_AHEAD
+                    if ahead < stop:
+                        k = np.int64(indices[ahead])
+                        if first <= k < n:
+                            q = cursor[k - first]
+                            if q < nnz:
+                                prefetch_row(indices2, 0, q)
+                                prefetch_row(data2, 0, q)
+                j = np.int64(indices[p])
+                x = data[p]
+                if j <= prev or j >= n or not (x > 0) or not (x < np.inf):
+                    bad += 1
+                    break
+                prev = j
+                if np.float32(np.float64(x)) != np.float32(1.0):
+                    not_one += 1
+                if j == i:
+                    loops += 1
+                    if not allow_loops:
+                        bad += 1
+                        break
+                elif symmetric:
+                    if j > i:
+                        q = cursor[j - first]
+                        if q >= indptr[j + 1] or indices[q] != i or data[q] != x:
+                            bad += 1
+                            break
+                        cursor[j - first] = q + 1
+                        upper += 1
+                    else:
+                        lower += 1
+    if symmetric and upper != lower:
+        bad += 1
+    return bad, loops, not_one
