@@ -2,6 +2,7 @@
 
     python bench/as_csr.py            # 1e6 nodes, 1e7 edges (R-MAT), 2e6-line edge file
     python bench/as_csr.py --quick    # 1e5 nodes, 1e6 edges, 2e5-line edge file
+    python bench/as_csr.py --only csr_fast,csr_general   # some variants only
 
 Each variant runs in its own subprocess (so peak memory is its own), after a warm-up call on a
 tiny graph (compile time is reported apart). Variants:
@@ -15,7 +16,12 @@ tiny graph (compile time is reported apart). Variants:
 * ``read_fast`` / ``read_python``: reading an integer TSV edge file with the compiled reader vs a
   line-by-line Python reader (the previous implementation);
 * ``text_file_as_csr`` / ``text_python_as_csr``: the same edges with text ids (``v123``):
-  ``as_csr(path)`` vs the line-by-line Python reader followed by ``as_csr`` of its arrays.
+  ``as_csr(path)`` vs the line-by-line Python reader followed by ``as_csr`` of its arrays;
+* ``csr_fast`` / ``csr_general``: ``as_csr`` of the graph already canonical, as a scipy
+  ``csr_array`` (int32 indices, float32 ones: what scipy builds for such a graph), through the
+  fast path (one parallel check, the matrix's arrays used without a copy) and through the
+  general path (the counting-sort build), the baseline; the matrix itself is built untimed
+  before (peak memory includes it).
 
 Prints a table and writes bench/results/as_csr.json (and .md).
 """
@@ -141,18 +147,45 @@ def _child(variant, npz, path):
     elif variant == "text_python_as_csr":
         g = ge.as_csr(python_reader(path.replace(".tsv", "_text.tsv"), dtype=str))
         out = (g.indptr, g.indices)
+    elif variant in ("csr_fast", "csr_general"):
+        import graphembed.graph as graph_mod
+
+        S = _canonical_matrix(src, dst, n)
+        ge.as_csr(_canonical_matrix(np.array([0, 1]), np.array([1, 2]), 3))  # compile / load
+        graph_mod._FAST_PATH = variant == "csr_fast"
+        t0 = time.perf_counter()
+        g = ge.as_csr(S)
+        out = (g.indptr, g.indices)
     seconds = time.perf_counter() - t0
     last = out[0][-1]
     digest = int(np.asarray(out[1], dtype=np.int64).sum() % (1 << 61)) + len(str(last))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"variant": variant, "seconds": seconds, "compile_seconds": compile_s,
-                      "peak_rss_mb": peak_mb, "check": digest, "threads": numba.get_num_threads()}))
+    rec = {"variant": variant, "seconds": seconds, "compile_seconds": compile_s,
+           "peak_rss_mb": peak_mb, "check": digest, "threads": numba.get_num_threads()}
+    if variant in ("csr_fast", "csr_general"):
+        rec["shares_memory"] = bool(np.shares_memory(g.indices, S.indices))
+    print(json.dumps(rec))
+
+
+def _canonical_matrix(src, dst, n):
+    """The undirected simple graph of the edges as a canonical scipy csr_array (int32 indices,
+    float32 ones), as a user holding such a matrix would pass it."""
+    import scipy.sparse as sp
+
+    import graphembed as ge
+
+    g = ge.as_csr((src, dst), num_nodes=n)
+    S = sp.csr_array((np.ones(g.nnz, dtype=np.float32), g.indices, g.indptr), shape=(n, n))
+    S.indptr = S.indptr.astype(np.int32)
+    S.indices = S.indices.astype(np.int32)
+    return S
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10x smaller graph")
     ap.add_argument("--repeats", type=int, default=3, help="runs per variant (median reported)")
+    ap.add_argument("--only", help="comma-separated variants (default: all)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -170,8 +203,9 @@ def main():
         fh.writelines(f"v{u}\tv{v}\n" for u, v in zip(src[:file_m].tolist(), dst[:file_m].tolist()))
     file_mb = os.path.getsize(path) / 2**20
     results = {}
-    for variant in ("as_csr", "lexsort", "scipy", "read_fast", "read_python", "text_file_as_csr",
-                    "text_python_as_csr"):
+    ap_variants = ("as_csr", "lexsort", "scipy", "read_fast", "read_python", "text_file_as_csr",
+                   "text_python_as_csr", "csr_fast", "csr_general")
+    for variant in (args.only.split(",") if args.only else ap_variants):
         runs = []
         for _ in range(args.repeats):
             out = subprocess.run([sys.executable, __file__, "--child", variant, npz, path],
@@ -185,20 +219,23 @@ def main():
             "threads": runs[0]["threads"],
             "check": runs[0]["check"],
         }
+        if "shares_memory" in runs[0]:
+            results[variant]["shares_memory"] = runs[0]["shares_memory"]
     shutil.rmtree(tmp, ignore_errors=True)
-    if results["as_csr"]["check"] != results["lexsort"]["check"]:
-        raise SystemExit("as_csr and the lexsort baseline disagree")
-    base = results["lexsort"]["median_seconds"]
-    fbase = results["read_python"]["median_seconds"]
-    for v in ("as_csr", "lexsort", "scipy"):
-        results[v]["speedup_vs_lexsort"] = base / results[v]["median_seconds"]
-    for v in ("read_fast", "read_python"):
-        results[v]["speedup_vs_python_reader"] = fbase / results[v]["median_seconds"]
-    if results["text_file_as_csr"]["check"] != results["text_python_as_csr"]["check"]:
-        raise SystemExit("text-id graphs disagree")
-    tbase = results["text_python_as_csr"]["median_seconds"]
-    for v in ("text_file_as_csr", "text_python_as_csr"):
-        results[v]["speedup_vs_python_reader"] = tbase / results[v]["median_seconds"]
+    pairs = (("as_csr", "lexsort", "speedup_vs_lexsort", ("as_csr", "lexsort", "scipy")),
+             ("read_fast", "read_python", "speedup_vs_python_reader", ("read_fast", "read_python")),
+             ("text_file_as_csr", "text_python_as_csr", "speedup_vs_python_reader",
+              ("text_file_as_csr", "text_python_as_csr")),
+             ("csr_fast", "csr_general", "speedup_vs_general_path", ("csr_fast", "csr_general")))
+    for new_, base_, key, members in pairs:
+        if new_ not in results or base_ not in results:
+            continue
+        if "read" not in new_ and results[new_]["check"] != results[base_]["check"]:
+            raise SystemExit(f"{new_} and {base_} disagree")
+        base = results[base_]["median_seconds"]
+        for v in members:
+            if v in results:
+                results[v][key] = base / results[v]["median_seconds"]
     import numba
     import scipy
 
@@ -215,12 +252,19 @@ def main():
     rows = ["| variant | median s | speedup | peak RSS MB | compile s |",
             "|---|---:|---:|---:|---:|"]
     for v, r in results.items():
-        sp_ = r.get("speedup_vs_lexsort", r.get("speedup_vs_python_reader"))
-        rows.append(f"| {v} | {r['median_seconds']:.3f} | {sp_:.2f}x | {r['peak_rss_mb']:.0f} | "
+        sp_ = r.get("speedup_vs_lexsort", r.get("speedup_vs_python_reader",
+                                                r.get("speedup_vs_general_path")))
+        sp_ = "–" if sp_ is None else f"{sp_:.2f}x"
+        rows.append(f"| {v} | {r['median_seconds']:.3f} | {sp_} | {r['peak_rss_mb']:.0f} | "
                     f"{r['compile_seconds']:.2f} |")
+    threads = next(iter(results.values()))["threads"]
     header = (f"as_csr on R-MAT, {n} nodes, {m} input edges (undirected, threads "
-              f"{results['as_csr']['threads']}); file: {file_m} lines, {file_mb:.0f} MB. "
-              "Speedups: build vs lexsort, readers vs the Python reader.")
+              f"{threads}); file: {file_m} lines, {file_mb:.0f} MB. "
+              "Speedups: build vs lexsort, readers vs the Python reader, canonical scipy "
+              "matrix: fast path vs general path.")
+    if "csr_fast" in results:
+        header += (" Fast path shares the matrix's index array: "
+                   f"{results['csr_fast'].get('shares_memory')}.")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     header += f" Load average at the end (1/5/15 min): {load} on {os.cpu_count()} CPUs."
     table = header + "\n\n" + "\n".join(rows)
