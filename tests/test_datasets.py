@@ -125,3 +125,25 @@ def test_original_ids():
     assert len(ds.original_ids) == ds.graph.n
     assert all(ds.original_ids[i] == pairs[i] for i in range(ds.graph.n))
     assert datasets.load("cora").original_ids is None
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("final_newline", [True, False])
+@pytest.mark.parametrize("trailing", ["", " ", "\t "])
+def test_label_file_layouts(tmp_path, gz, eol, final_newline, trailing):
+    """Label files of any layout (CRLF, no final newline, trailing blanks, comments, blank lines,
+    several labels on a line or the same node on several lines, gzip): the indicator is exactly
+    the pairs written, the last line's too."""
+    lines = ["# node<TAB>labels", "3\tb" + trailing, "", "0\ta c" + trailing,
+             "  # indented comment", "3 a" + trailing, "1\tc" + trailing]
+    text = eol.join(lines) + (eol if final_newline else "")
+    p = tmp_path / ("labels.tsv.gz" if gz else "labels.tsv")
+    if gz:
+        with gzip.open(p, "wb") as fh:
+            fh.write(text.encode())
+    else:
+        p.write_bytes(text.encode())
+    ind, names = datasets.read_labels(p, np.arange(5))
+    assert names.tolist() == ["a", "b", "c"]
+    assert ind.toarray().tolist() == [[1, 0, 1], [0, 0, 1], [0, 0, 0], [1, 1, 0], [0, 0, 0]]

@@ -197,3 +197,19 @@ def test_parquet_written_by_spark_style_list_column(tmp_path):
     pq.write_table(pa.table({"id": [1]}), tmp_path / "x.parquet")
     with pytest.raises(ValueError, match="expected columns node_id and embedding"):
         Embedding.load(tmp_path / "x.parquet")
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("final_newline", [True, False])
+@pytest.mark.parametrize("trailing", ["", " ", "\t "])
+def test_word2vec_written_by_other_tools(tmp_path, eol, final_newline, trailing):
+    """word2vec text from elsewhere: CRLF, no final newline, blanks after the last number, a
+    blank line, numbers in any float notation; every vector comes back, the last one too."""
+    rows = [("n1", ["0.5", "-1e-3", "2"]), ("x", ["1E2", ".25", "-0"]), ("7", ["3", "4.", "5"])]
+    lines = ["3 3" + trailing] + [" ".join([i] + v) + trailing for i, v in rows]
+    lines.insert(2, "")
+    p = tmp_path / "other.w2v"
+    p.write_bytes((eol.join(lines) + (eol if final_newline else "")).encode())
+    e = Embedding.load(p)
+    assert e.node_ids.tolist() == ["n1", "x", "7"]
+    np.testing.assert_array_equal(e.vectors, np.array([v for _, v in rows], dtype=np.float32))
