@@ -52,13 +52,38 @@ def clean_edges(raw, *, directed=False, source=None):
 
     Returns ``(edges, nodes, mapping)``; ``mapping`` is None for integer ids. Lazy DataFrames
     (the caller writes them), except the weight check (:func:`check_weights`, which names the
-    edge by the user's ids and ``source``, the input's path). Cost: a few shuffles of the edge
-    list.
+    edge by the user's ids and ``source``, the input's path). :func:`write_graph` writes the same
+    tables with less work (the node table from the stored arcs).
     """
+    raw, mapping, weighted = _integer_ids(raw, source=source)
+    arcs = canonical_arcs(raw, directed=directed, weighted=weighted)
+    return arcs, node_table(arcs, raw, mapping, weighted=weighted), mapping
+
+
+def write_graph(spark, raw, directory, *, directed=False, source=None, mapping_dir=None):
+    """Clean ``raw`` and write ``directory/edges`` and ``directory/nodes`` (and the mapping of
+    string ids to ``mapping_dir``, default ``directory/mapping``); returns ``(nodes, mapping)``
+    as stored. Three passes: the mapping (string ids only: a sort), the arcs (one shuffle), the
+    node table (one aggregation over the stored arcs and the node ids)."""
+    if mapping_dir is None:
+        mapping_dir = f"{directory}/mapping"
+
+    def store(mapping):
+        mapping.write.parquet(mapping_dir)
+        return spark.read.parquet(mapping_dir)
+
+    raw, mapping, weighted = _integer_ids(raw, source=source, store=store)
+    canonical_arcs(raw, directed=directed, weighted=weighted).write.parquet(f"{directory}/edges")
+    arcs = spark.read.parquet(f"{directory}/edges")
+    node_table(arcs, raw, mapping, weighted=weighted).write.parquet(f"{directory}/nodes")
+    return spark.read.parquet(f"{directory}/nodes"), mapping
+
+
+def _integer_ids(raw, *, source=None, store=None):
+    """``(raw with int64 src, dst, mapping or None, weighted)`` after the weight check; string
+    ids map to their rank in sorted order (``store`` may materialise the mapping before use)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
-
-    from graphembed import distributed
 
     weighted = "weight" in raw.columns
     check_weights(raw, source)
@@ -77,6 +102,8 @@ def clean_edges(raw, *, directed=False, source=None):
             indexed, T.StructType([T.StructField("id", T.StringType(), False),
                                    T.StructField("node", T.LongType(), False)]))
         mapping = mapping.select("node", "id")
+        if store is not None:
+            mapping = store(mapping)
         m_src = mapping.select(F.col("id").alias("src"), F.col("node").alias("s"))
         m_dst = mapping.select(F.col("id").alias("dst"), F.col("node").alias("d"))
         raw = (raw.join(m_src, "src").join(m_dst, "dst")
@@ -86,31 +113,66 @@ def clean_edges(raw, *, directed=False, source=None):
         raw = raw.select(F.col("src").cast("long").alias("src"),
                          F.col("dst").cast("long").alias("dst"),
                          *(["weight"] if weighted else []))
-    arcs = raw.where(F.col("src") != F.col("dst"))
+    return raw, mapping, weighted
+
+
+def canonical_arcs(raw, *, directed=False, weighted=False):
+    """The arcs of ``raw`` (int64 ids) as :func:`graphembed.as_csr` keeps them, in one shuffle.
+
+    Self-loops and zero weights dropped; directed: duplicates summed (weighted) or dropped;
+    undirected: one aggregation per unordered pair ``(least, greatest)`` — the two directions'
+    summed weights side by side, the larger kept — written out in both directions. That shuffles
+    each input row once, where a union of both directions followed by a de-duplication shuffled
+    twice as many rows (and, weighted, twice).
+    """
+    from pyspark.sql import functions as F
+
+    src, dst = F.col("src"), F.col("dst")
+    arcs = raw.where(src != dst)
     if weighted:
-        arcs = arcs.where(F.col("weight") != 0).groupBy("src", "dst").agg(
-            F.sum("weight").alias("weight"))
-        if not directed:
-            both = arcs.union(arcs.select(F.col("dst").alias("src"), F.col("src").alias("dst"),
-                                          "weight"))
-            arcs = both.groupBy("src", "dst").agg(F.max("weight").alias("weight"))
+        arcs = arcs.where(F.col("weight") != 0)
+    if directed:
+        if weighted:
+            return arcs.groupBy("src", "dst").agg(F.sum("weight").alias("weight"))
+        return arcs.select("src", "dst").distinct()
+    lo, hi = F.least(src, dst).alias("lo"), F.greatest(src, dst).alias("hi")
+    if weighted:
+        w = F.col("weight")
+        pairs = arcs.groupBy(lo, hi).agg(
+            F.sum(F.when(src < dst, w)).alias("up"), F.sum(F.when(src > dst, w)).alias("down"))
+        pairs = pairs.select("lo", "hi", F.greatest("up", "down").alias("weight"))
     else:
-        if not directed:
-            arcs = arcs.union(arcs.select(F.col("dst").alias("src"), F.col("src").alias("dst")))
-        arcs = arcs.distinct()
-    counts = arcs.groupBy(F.col("src").alias("node")).agg(
-        F.count(F.lit(1)).alias("arcs"),
-        (F.sum("weight") if weighted else F.count(F.lit(1)).cast("double")).alias("degree"))
-    every = raw.select(F.col("src").alias("node")).union(raw.select(F.col("dst").alias("node")))
-    nodes = every.distinct().join(counts, "node", "left").fillna({"arcs": 0, "degree": 0.0})
+        pairs = arcs.select(lo, hi).distinct()
+    both = F.explode(F.array(F.struct(F.col("lo").alias("src"), F.col("hi").alias("dst")),
+                             F.struct(F.col("hi").alias("src"), F.col("lo").alias("dst"))))
+    out = pairs.select(both.alias("arc"), *(["weight"] if weighted else []))
+    return out.select("arc.src", "arc.dst", *(["weight"] if weighted else []))
+
+
+def node_table(arcs, raw, mapping, *, weighted=False):
+    """``node, key, arcs, degree`` in one aggregation: every node (the endpoints of ``raw``, or
+    the ``mapping`` of string ids with their seeding keys) with zero counts, and every arc of
+    ``arcs`` counted at its source; pass the stored arcs, so that they are not cleaned again."""
+    from pyspark.sql import functions as F
+
+    from graphembed import distributed
+
+    zero_a, zero_w = F.lit(0).cast("long").alias("a"), F.lit(0.0).alias("w")
     if mapping is None:
-        nodes = nodes.withColumn("key", F.col("node"))
+        ends = (raw.select(F.col("src").alias("node"))
+                .union(raw.select(F.col("dst").alias("node"))))
+        ends = ends.select("node", F.col("node").alias("key"), zero_a, zero_w)
     else:
         keyed = mapping.mapInArrow(functools.partial(distributed.keys_batches, id_col="id"),
                                    "node long, key long")
-        nodes = nodes.join(keyed, "node")
-    nodes = nodes.select("node", "key", F.col("arcs").cast("long"), F.col("degree").cast("double"))
-    return arcs, nodes, mapping
+        ends = keyed.select("node", "key", zero_a, zero_w)
+    counted = arcs.select(F.col("src").alias("node"), F.lit(None).cast("long").alias("key"),
+                          F.lit(1).cast("long").alias("a"),
+                          (F.col("weight") if weighted else F.lit(1.0)).cast("double").alias("w"))
+    return (ends.unionByName(counted).groupBy("node")
+            .agg(F.max("key").alias("key"), F.sum("a").alias("arcs"),
+                 F.sum("w").alias("degree"))
+            .select("node", "key", F.col("arcs").cast("long"), F.col("degree").cast("double")))
 
 
 def run(spark, edges, out, *, directed=False, overwrite=False, fmt="auto", delimiter=None,
@@ -119,20 +181,17 @@ def run(spark, edges, out, *, directed=False, overwrite=False, fmt="auto", delim
     common.check_output(spark, out, overwrite=overwrite)
     raw = common.read_edges(spark, edges, fmt=fmt, src=src_col, dst=dst_col, weight=weight_col,
                             delimiter=delimiter)
-    arcs, nodes, mapping = clean_edges(raw, directed=directed, source=edges)
+    from pyspark.sql import functions as F
+
     with common.atomic_output(spark, out, overwrite=overwrite) as tmp:
-        arcs.write.parquet(tmp + "/edges")
-        if mapping is not None:
-            mapping.write.parquet(tmp + "/mapping")
-        nodes.write.parquet(tmp + "/nodes")
-        stored = spark.read.parquet(tmp + "/nodes")
-        n = stored.count()
-        m = int(stored.agg({"arcs": "sum"}).collect()[0][0] or 0)
+        stored, mapping = write_graph(spark, raw, tmp, directed=directed, source=edges)
+        counts = stored.agg(F.count(F.lit(1)).alias("n"), F.sum("arcs").alias("a")).collect()[0]
+        n, m = int(counts["n"]), int(counts["a"] or 0)
         meta = {
             "job": "clean",
             "input": edges,
             "directed": bool(directed),
-            "weighted": "weight" in arcs.columns,
+            "weighted": "weight" in raw.columns,
             "string_ids": mapping is not None,
             "nodes": n,
             "arcs": m,

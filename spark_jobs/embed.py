@@ -511,13 +511,9 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
         t0 = time.perf_counter()
         raw = common.read_edges(spark, edges, fmt=fmt, src=src_col, dst=dst_col,
                                 weight=weight_col, delimiter=delimiter)
-        arcs, nodes, mapping = clean.clean_edges(raw, directed=directed, source=edges)
         graph_dir = f"{work}/clean"
-        arcs.write.parquet(f"{graph_dir}/edges")
-        nodes.write.parquet(f"{graph_dir}/nodes")
-        if mapping is not None:
-            mapping = _write(mapping, f"{tmp}/_mapping")
-        stored = spark.read.parquet(f"{graph_dir}/nodes")
+        stored, mapping = clean.write_graph(spark, raw, graph_dir, directed=directed,
+                                            source=edges, mapping_dir=f"{tmp}/_mapping")
         counts = stored.agg(F.count(F.lit(1)).alias("n"), F.sum("arcs").alias("a")).collect()[0]
         n_nodes, n_arcs = int(counts["n"]), int(counts["a"] or 0)
         common.write_meta(spark, graph_dir, {"job": "clean", "nodes": n_nodes, "arcs": n_arcs})
