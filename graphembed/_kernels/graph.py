@@ -79,7 +79,13 @@ def _merge(a, b, how):
 
 @njit(cache=True)
 def _sort_row(keys, vals, lo, hi, weighted):
-    """Stable sort of keys[lo:hi] (carrying vals along)."""
+    """Stable sort of keys[lo:hi] (carrying vals along).
+
+    Insertion sort for short rows; longer ones (unless already in order) are insertion-sorted in
+    runs of ``_SMALL_ROW``, then merged bottom-up through two scratch buffers. Hand-written rather
+    than numpy's sorts, which cost numba several seconds to compile; the order is the same as any
+    stable sort's, so the merged weights are the same bits. O(d log d) time, O(d) scratch.
+    """
     length = hi - lo
     if length > _SMALL_ROW:
         ordered = True
@@ -89,12 +95,13 @@ def _sort_row(keys, vals, lo, hi, weighted):
                 break
         if ordered:  # rows of a sorted edge list arrive sorted
             return
-    if length <= _SMALL_ROW:
-        for i in range(lo + 1, hi):
+    for start in range(lo, hi, _SMALL_ROW):
+        stop = min(start + _SMALL_ROW, hi)
+        for i in range(start + 1, stop):
             k = keys[i]
             v = vals[i] if weighted else 0.0
             j = i - 1
-            while j >= lo and keys[j] > k:
+            while j >= start and keys[j] > k:
                 keys[j + 1] = keys[j]
                 if weighted:
                     vals[j + 1] = vals[j]
@@ -102,16 +109,37 @@ def _sort_row(keys, vals, lo, hi, weighted):
             keys[j + 1] = k
             if weighted:
                 vals[j + 1] = v
+    if length <= _SMALL_ROW:
         return
-    if not weighted:
-        keys[lo:hi].sort()
-        return
-    order = np.argsort(keys[lo:hi], kind="mergesort")
-    k_copy = keys[lo:hi].copy()
-    v_copy = vals[lo:hi].copy()
-    for i in range(length):
-        keys[lo + i] = k_copy[order[i]]
-        vals[lo + i] = v_copy[order[i]]
+    src_k = keys[lo:hi].copy()
+    dst_k = np.empty_like(src_k)
+    src_v = vals[lo:hi].copy() if weighted else vals[:0].copy()
+    dst_v = np.empty_like(src_v)
+    width = _SMALL_ROW
+    while width < length:
+        for start in range(0, length, 2 * width):
+            mid = min(start + width, length)
+            stop = min(start + 2 * width, length)
+            i = start
+            j = mid
+            for o in range(start, stop):
+                if j >= stop or (i < mid and src_k[i] <= src_k[j]):  # ties: left first
+                    dst_k[o] = src_k[i]
+                    if weighted:
+                        dst_v[o] = src_v[i]
+                    i += 1
+                else:
+                    dst_k[o] = src_k[j]
+                    if weighted:
+                        dst_v[o] = src_v[j]
+                    j += 1
+        src_k, dst_k = dst_k, src_k
+        src_v, dst_v = dst_v, src_v
+        width *= 2
+    for t in range(length):
+        keys[lo + t] = src_k[t]
+        if weighted:
+            vals[lo + t] = src_v[t]
 
 
 @njit(cache=True, parallel=True)
