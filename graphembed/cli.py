@@ -337,6 +337,16 @@ def _start_ids(items, graph):
     return np.array(items)
 
 
+def _cmd_warmup(args):
+    import time
+
+    from ._compile import warmup
+
+    t0 = time.perf_counter()
+    warmup(verbose=True, file=sys.stdout)
+    print(f"graphembed warmup: done in {time.perf_counter() - t0:.1f} s; the kernels are cached")
+
+
 def _cmd_datasets(args):
     import json
 
@@ -945,6 +955,10 @@ def _build_parser():
 
     p = sub.add_parser("datasets", help="list the bundled data sets")
     p.set_defaults(func=_cmd_datasets)
+
+    p = sub.add_parser("warmup", help="compile every kernel once for this machine (fills numba's "
+                       "cache: later runs start at once); 1-3 min the first time")
+    p.set_defaults(func=_cmd_warmup)
 
     p = sub.add_parser("orbits", help="graphlet orbit adjacency matrices (or orbit counts) to .npz")
     _add_graph_input(p)
