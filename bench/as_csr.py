@@ -271,6 +271,8 @@ def main():
     print(table)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     name = "as_csr_quick" if args.quick else "as_csr"
+    if args.only:  # a partial run never overwrites the full table
+        name += "_" + "_".join(args.only.split(","))
     with open(os.path.join(HERE, "results", name + ".json"), "w") as fh:
         json.dump(record, fh, indent=1)
     with open(os.path.join(HERE, "results", name + ".md"), "w") as fh:
