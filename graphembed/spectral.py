@@ -201,14 +201,15 @@ def _spectral(graph, *, dim, eigenvalue_power, regularization, rounds, degree, o
                                     weighted, dih, chunks)
         ratio = alpha / n
 
-        def apply(X, a, bb, g, out):
-            """out = a·S·X + bb·X + g·out."""
-            if ratio:
-                t = (ratio * _ks.weighted_column_sums(X, dih, chunks).sum(axis=0))
-            else:
-                t = np.zeros(X.shape[1])
-            _ks.affine_step(indptr, indices, nw, X, dih, t.astype(np.float32), float(a),
-                            float(bb), float(g), out, chunks)
+        sums_out = np.zeros((len(chunks) - 1, b), dtype=np.float64)
+
+        def apply(X, sx, a, bb, g, out):
+            """out = a·S·X + bb·X + g·out, where ``sx`` holds the per-chunk sums of dih·X;
+            returns those of ``out``."""
+            t = (ratio * sx.sum(axis=0)).astype(np.float32)
+            _ks.affine_step(indptr, indices, nw, X, dih, t, float(a), float(bb), float(g), out,
+                            chunks, sums_out)
+            return sums_out.copy()
 
         X = np.empty((n, b), dtype=np.float32)
         _kf.fill_signs(keys, np.uint64(seed), 1.0, X, np.float32(1.0 / np.sqrt(n)))
@@ -217,16 +218,18 @@ def _spectral(graph, *, dim, eigenvalue_power, regularization, rounds, degree, o
         cut = 0.0
         with _blas_single(), ThreadPoolExecutor(max_workers=nt) as pool:
             for _ in range(rounds):
+                sx = _ks.weighted_column_sums(X, dih, chunks)
                 # Chebyshev filter T_m((S - c)/e): damps [-1, cut], amplifies (cut, 1]
                 e = (cut + 1.0) / 2.0
                 c = (cut - 1.0) / 2.0
-                apply(X, 1.0 / e, -c / e, 0.0, Y)  # Y = T_1 X
+                sy = apply(X, sx, 1.0 / e, -c / e, 0.0, Y)  # Y = T_1 X
                 for _k in range(2, degree + 1):
-                    apply(Y, 2.0 / e, -2.0 * c / e, -1.0, X)  # X = T_k = 2(S-c)/e T_{k-1} - T_{k-2}
-                    X, Y = Y, X
-                X, Y = Y, X  # X holds T_m X_0
+                    # X = T_k = 2(S - c)/e · T_{k-1} - T_{k-2}, in the buffer of T_{k-2}
+                    sx = apply(Y, sy, 2.0 / e, -2.0 * c / e, -1.0, X)
+                    X, Y, sx, sy = Y, X, sy, sx
+                X, Y, sx = Y, X, sy  # X holds T_m X_0
                 # Rayleigh-Ritz on span(X)
-                apply(X, 1.0, 0.0, 0.0, Y)  # Y = S X
+                apply(X, sx, 1.0, 0.0, 0.0, Y)  # Y = S X
                 G = _block_gram(pool, X, X, blocks)
                 B = _block_gram(pool, X, Y, blocks)
                 lam, M = _ritz(G, B)

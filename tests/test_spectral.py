@@ -119,6 +119,7 @@ def test_many_rounds_converge_to_the_exact_eigenvectors():
     lam, W = np.linalg.eigh(S)
     lam, W = lam[::-1], W[:, ::-1]
     E, mu = spectral(G, dim=4, rounds=30, degree=4, oversampling=4, eigenvalue_power=0.0,
+                     regularization=alpha,
                      normalize=False, return_eigenvalues=True)
     np.testing.assert_allclose(mu, lam[1:5], atol=1e-5)
     for j in range(4):

@@ -43,7 +43,7 @@ def weighted_column_sums(X, coef, chunks):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def affine_step(indptr, indices, nw, X, dih, t, a, b, g, Xprev, chunks):
+def affine_step(indptr, indices, nw, X, dih, t, a, b, g, Xprev, chunks, sums):
     """One step of a three-term recurrence on the operator ``S``, written into ``Xprev``:
 
     ``Xprev[u] = a · (S·X)[u] + b · X[u] + g · Xprev[u]`` with
@@ -52,7 +52,9 @@ def affine_step(indptr, indices, nw, X, dih, t, a, b, g, Xprev, chunks):
 
     Row ``u`` of ``Xprev`` is read only to compute row ``u``, so the update is in place. The
     neighbour sum runs in CSR order in a private float32 accumulator; the rows of upcoming
-    neighbours are prefetched.
+    neighbours are prefetched. ``sums[c]`` receives the float64 sums ``Σ dih[u] · Xprev[u]``
+    over the rows of chunk ``c`` (the next step's rank-one term, as
+    :func:`weighted_column_sums` computes them, without another pass).
     """
     dim = X.shape[1]
     nnz = indices.shape[0]
@@ -62,6 +64,8 @@ def affine_step(indptr, indices, nw, X, dih, t, a, b, g, Xprev, chunks):
     g32 = np.float32(g)
     for c in prange(nchunks):
         acc = np.empty(dim, dtype=np.float32)
+        for j in range(dim):
+            sums[c, j] = 0.0
         for u in range(chunks[c], chunks[c + 1]):
             for j in range(dim):
                 acc[j] = 0.0
@@ -82,6 +86,9 @@ def affine_step(indptr, indices, nw, X, dih, t, a, b, g, Xprev, chunks):
             else:
                 for j in range(dim):
                     Xprev[u, j] = a32 * (acc[j] + du * t[j]) + b32 * X[u, j] + g32 * Xprev[u, j]
+            f = np.float64(du)
+            for j in range(dim):
+                sums[c, j] += f * np.float64(Xprev[u, j])
 
 
 @njit(cache=True, parallel=True, nogil=True)
