@@ -10,6 +10,23 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "4")
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Hypothesis and its example database (.hypothesis/, git-ignored):
+# * Locally the database is on: an example that failed is replayed first on every later run in
+#   that checkout until the code (or the test) is fixed. That is wanted for a real bug, and it is
+#   why a test that fails for some examples on unchanged code must be fixed at its cause (as
+#   test_relabelling_with_matching_projection was: n=16, p=0.7, seed=16 broke a tolerance that
+#   ignored the conditioning of the standardisation), never left to "pass on rerun".
+# * CI (.ci/run sets HYPOTHESIS_PROFILE=ci) runs without a database: a fresh clone has none,
+#   and CI must not depend on what earlier runs in a checkout left behind. Each CI run draws
+#   fresh examples in the main step, then replays the property tests with fixed seeds 1 and 2;
+#   print_blob prints a @reproduce_failure line, so a CI failure reproduces without the database.
+# * Checked by hand before each release, the whole suite with five seeds:
+#   for s in 1 2 3 4 5; do python -m pytest -q -p no:cacheprovider --hypothesis-seed=$s \
+#       tests --ignore=tests/spark; done
+settings.register_profile("ci", database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def all_graphs(max_nodes):
