@@ -151,8 +151,14 @@ def score(X, labels, *, validation, repeats, n_jobs):
 def mode_grid(args):
     from graphembed import datasets
 
-    path = RESULTS / f"fastrp_validation_dim{args.dim}.json"
+    main_path = RESULTS / f"fastrp_validation_dim{args.dim}.json"
+    path = main_path if args.parts == 1 and not args.reverse else \
+        RESULTS / (f"fastrp_validation_dim{args.dim}_part{args.part}"
+                   f"{'r' if args.reverse else ''}.json")
     record = json.loads(path.read_text()) if path.exists() else None
+    if record is None and path != main_path and main_path.exists():
+        record = json.loads(main_path.read_text())  # settings finished there are kept
+        record["runs"] = []
     if record is None or record.get("grid") != [dict(p, iteration_weights=list(
             p["iteration_weights"])) for p in grid()]:
         record = {"dim": args.dim, "protocol": {"validation": True, "validation_fraction": 0.2,
@@ -167,7 +173,7 @@ def mode_grid(args):
     record["runs"].append(run_info())
     graphs = {d: datasets.load(d) for d in DATASETS}
     embed(graphs["cora"].graph, 8, CURRENT)  # compile outside the timings
-    for p in grid():
+    for p in grid()[args.part::args.parts][::-1 if args.reverse else 1]:
         k = key(p)
         done = record["trials"].setdefault(k, {"params": dict(
             p, iteration_weights=list(p["iteration_weights"])), "datasets": {}})
@@ -207,8 +213,22 @@ def ranks_desc(values):
 def mode_choose(args):
     from graphembed import datasets
 
-    records = {dim: json.loads((RESULTS / f"fastrp_validation_dim{dim}.json").read_text())
-               for dim in DIMS}
+    records = {}
+    for dim in DIMS:  # the whole-grid file and any --part files, merged
+        files = sorted(RESULTS.glob(f"fastrp_validation_dim{dim}*.json"))
+        if not files:
+            raise SystemExit(f"no results for dim {dim}: run `grid --dim {dim}` first")
+        rec = None
+        for f in files:
+            r = json.loads(f.read_text())
+            if rec is None:
+                rec = r
+                continue
+            rec["runs"] += r["runs"]
+            for k, t in r["trials"].items():
+                rec["trials"].setdefault(k, {"params": t["params"], "datasets": {}})
+                rec["trials"][k]["datasets"].update(t["datasets"])
+        records[dim] = rec
     keys = [key(p) for p in grid()]
     for dim, rec in records.items():
         missing = [(k, d) for k in keys for d in DATASETS
@@ -310,23 +330,41 @@ def mode_choose(args):
 def mode_test(args):
     from graphembed import datasets
 
-    chosen = json.loads((RESULTS / "fastrp_validation.json").read_text())["chosen"]["params"]
-    settings = {"chosen": chosen, "current": CURRENT}
+    # --only runs some of the rows (e.g. the current defaults and the PyPI package while the
+    # grid still runs); rows already in the results file are kept, the chosen row is always the
+    # winner recorded by `choose`.
+    settings = {"current": CURRENT}
+    chosen = None
+    if (RESULTS / "fastrp_validation.json").exists():
+        chosen = json.loads((RESULTS / "fastrp_validation.json").read_text())["chosen"]["params"]
+        settings["chosen"] = chosen
     try:
         import fastrp as pypi  # noqa: F401
         have_pypi = hasattr(pypi, "FastRP")
     except ImportError:
         have_pypi = False
-    record = {"protocol": {"validation": False, "train_ratios": RATIOS, "repeats": TEST_REPEATS,
-                           "random_state": 0, "C": 1.0, "normalize": "l2", "solver": "batched"},
-              "settings": settings, "run": run_info(), "results": []}
     path = RESULTS / "fastrp_validation_test.json"
+    record = json.loads(path.read_text()) if path.exists() else {
+        "protocol": {"validation": False, "train_ratios": RATIOS, "repeats": TEST_REPEATS,
+                     "random_state": 0, "C": 1.0, "normalize": "l2", "solver": "batched"},
+        "runs": [], "results": []}
+    record["runs"].append(run_info())
+    record["settings"] = {k: dict(v, iteration_weights=list(v["iteration_weights"]))
+                          for k, v in settings.items()}
+    only = set(args.only or ["chosen", "current", "pypi_fastrp"])
+    if "chosen" in only and chosen is None:
+        raise SystemExit("no chosen setting yet: run `choose` first (or --only current pypi_fastrp)")
+    # a chosen row from an earlier choice is stale
+    record["results"] = [r for r in record["results"] if not (
+        r["setting"] == "chosen" and r.get("params") != record["settings"].get("chosen"))
+        and not (r["setting"] in only and r["dim"] in args.dims)]
     import scipy.sparse as sp
 
+    mine = []
     for d in DATASETS:
         ds = datasets.load(d)
-        todo = [(name, dim) for dim in DIMS for name in settings]
-        if have_pypi:
+        todo = [(name, dim) for dim in args.dims for name in settings if name in only]
+        if have_pypi and "pypi_fastrp" in only and 128 in args.dims:
             todo.append(("pypi_fastrp", 128))
         for name, dim in todo:
             t0 = time.perf_counter()
@@ -346,15 +384,36 @@ def mode_test(args):
             mi, sd, ma = score(X, ds.labels, validation=False, repeats=TEST_REPEATS,
                                n_jobs=args.jobs)
             r90, er = effective_ranks(X)
-            record["results"].append({"dataset": d, "setting": name, "dim": dim, "micro_f1": mi,
-                                      "micro_f1_std": sd, "macro_f1": ma, "rank90": r90,
-                                      "erank": er, "embed_seconds": te})
+            row = {"dataset": d, "setting": name, "dim": dim,
+                   "params": record["settings"].get(name), "micro_f1": mi,
+                   "micro_f1_std": sd, "macro_f1": ma, "rank90": r90, "erank": er,
+                   "embed_seconds": te}
+            mine.append(row)
+            # another process may be filling other rows of the same file (--dims): merge
+            if path.exists():
+                theirs = json.loads(path.read_text())
+                record["results"] = [r for r in theirs["results"] if not any(
+                    (r["dataset"], r["setting"], r["dim"]) == (m["dataset"], m["setting"],
+                                                               m["dim"]) for m in mine)
+                    and not (r["setting"] == "chosen"
+                             and r.get("params") != record["settings"].get("chosen"))]
+                record["runs"] = theirs["runs"] + [x for x in record["runs"]
+                                                   if x not in theirs["runs"]]
+            record["results"] += mine
             print(f"{d:14s} {name:12s} dim {dim:3d} " + " ".join(f"{mi[str(r)]:.4f}" for r in RATIOS)
                   + f"  rank90 {r90}", flush=True)
-            path.write_text(json.dumps(record, indent=1))
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(record, indent=1))
+            tmp.replace(path)
+    record = json.loads(path.read_text()) if path.exists() else record
     record["load_average_end"] = os.getloadavg()
     path.write_text(json.dumps(record, indent=1))
     res = {(r["dataset"], r["setting"], r["dim"]): r for r in record["results"]}
+    if chosen is None or not all((d, n, dim) in res for d in DATASETS for dim in DIMS
+                                 for n in ("chosen", "current")):
+        print("not every row run yet: no table written")
+        return
+    have_pypi = all((d, "pypi_fastrp", 128) in res for d in DATASETS)
     lines = ["# FastRP chosen vs current defaults, test protocol (bench/fastrp_validation.py test)",
              "", f"Test parts, {TEST_REPEATS} shuffles, C = 1, l2-normalised rows, batched "
              "solver. chosen: " + json.dumps(chosen) + "; current: " + json.dumps(
@@ -371,10 +430,12 @@ def mode_test(args):
                     f"{mi[str(x)]:.4f}" for x in RATIOS) + f" | {ma['0.5']:.4f} | {ma['0.9']:.4f}"
                     f" | {r['rank90']} | {mi['0.5'] - cur['0.5']:+.4f} | "
                     f"{mi['0.9'] - cur['0.9']:+.4f} |")
-    lines += ["", f"Threads {record['run']['numba_threads']}, load average "
-              f"{record['run']['load_average_start'][0]:.1f} at the start, "
-              f"{record['load_average_end'][0]:.1f} at the end. Versions: "
-              + ", ".join(f"{k} {v}" for k, v in record["run"]["versions"].items())]
+    lines += ["", "pypi_fastrp: the PyPI `fastrp` package at its defaults on the symmetric 0/1 "
+              "adjacency, as bench/peers.py runs it.", "", "Runs: " + "; ".join(
+                  f"{run['command']} (threads {run['numba_threads']}, load "
+                  f"{run['load_average_start'][0]:.1f} at the start)" for run in record["runs"]),
+              f"load average {record['load_average_end'][0]:.1f} at the end. Versions: "
+              + ", ".join(f"{k} {v}" for k, v in record["runs"][-1]["versions"].items())]
     text = "\n".join(lines) + "\n"
     (RESULTS / "fastrp_validation_test.md").write_text(text)
     print(text)
@@ -386,9 +447,19 @@ def main(argv=None):
     g = sub.add_parser("grid", help="validation scores of the grid at one dim")
     g.add_argument("--dim", type=int, choices=DIMS, required=True)
     g.add_argument("--jobs", type=int, default=None, help="node_classification n_jobs")
+    g.add_argument("--part", type=int, default=0, help="run settings part, part+parts, ...")
+    g.add_argument("--parts", type=int, default=1,
+                   help="split the grid over this many processes (own results file each)")
+    g.add_argument("--reverse", action="store_true",
+                   help="go through the settings from the last one (own results file): a second "
+                        "worker that meets the first one half-way")
     sub.add_parser("choose", help="rank the grid across graphs, effective ranks")
     t = sub.add_parser("test", help="test protocol: chosen vs current (and PyPI fastrp)")
     t.add_argument("--jobs", type=int, default=None, help="node_classification n_jobs")
+    t.add_argument("--only", nargs="+", choices=("chosen", "current", "pypi_fastrp"),
+                   help="rows to (re)run; the others are kept from the results file")
+    t.add_argument("--dims", type=int, nargs="+", choices=DIMS, default=list(DIMS),
+                   help="dims to (re)run (two processes may share the file, one dim each)")
     args = p.parse_args(argv)
     {"grid": mode_grid, "choose": mode_choose, "test": mode_test}[args.mode](args)
 
