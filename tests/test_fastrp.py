@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import graphembed as ge
@@ -634,6 +634,9 @@ def test_sign_fast_path_has_the_bits_of_the_materialised_rows(kind):
        weights=st.sampled_from([(1.0,), (0.0, 1.0), (1.0, 2.0, 0.5), (0.0, 0.0, 1.0, 6.67)]),
        init=st.sampled_from(["random", "features", "projection"]),
        direction=st.sampled_from(["out", "in"]), new_count=st.integers(1, 4))
+@example(n=12, p=0.3, seed=5, directed=False, weighted=True, normalize=False, standardize=False,
+         transition="mean", self_influence=0.7, beta=-0.64, weights=(1.0, 2.0, 0.5),
+         init="random", direction="out", new_count=3)  # the combination no test had before
 def test_inductive_property_every_option(n, p, seed, directed, weighted, normalize, standardize,
                                          transition, self_influence, beta, weights, init,
                                          direction, new_count):

@@ -273,6 +273,9 @@ def test_networkx_directions():
     G = nx.Graph([(0, 1)])
     g = ge.as_csr(G, directed=True)
     assert g.directed and as_dict(g) == {(0, 1): 1.0, (1, 0): 1.0}
+    # both arcs whatever the row order (networkx reports each edge from its first-added end)
+    g = ge.as_csr(nx.path_graph(3), directed=True, nodes=[2, 1, 0])
+    assert as_dict(g) == {(0, 1): 1.0, (1, 0): 1.0, (1, 2): 1.0, (2, 1): 1.0}
     assert ge.as_csr(nx.Graph([(0, 1, {"weight": 3})]), weight=None).weights is None
 
 
