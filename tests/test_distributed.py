@@ -162,6 +162,10 @@ SETTINGS = [
     {"transition": "sum", "iteration_weights": "0.3,1", "normalization_strength": "0.3",
      "self_influence": "1"},
     {"sparsity": "sqrt"},
+    # no per-step normalisation, self-influence and beta: the degree weighting of the initial
+    # vectors reaches E directly (with normalize it cancels in the self-influence term)
+    {"normalize": "false", "self_influence": "0.7", "normalization_strength": "-0.8",
+     "iteration_weights": "1,2"},
 ]
 
 
