@@ -97,8 +97,8 @@ def fit_ovr_logreg(X, Y, C, *, tol=DEFAULT_TOL, max_iter=100, block=DEFAULT_BLOC
 
     Cost: time O(n·d² + d³) for the rotation, then per Newton step O(n·d·L) for the gradient and
     O(n·block²·L + block³·L) for the preconditioner, plus O(n·d·L) per conjugate-gradient step;
-    memory O(n·d) (a float64 and a ``hessian_dtype`` copy of the rotated features) plus
-    O(n·L + block²·L).
+    memory O(n·d): the rotated features in float64 and, in ``hessian_dtype``, a copy and its
+    square (16·n·(d+1) bytes with float32), plus O(n·L + block²·L).
 
     Examples
     --------
