@@ -247,3 +247,14 @@ def test_protocol_bad_solver_settings_fail_before_fitting(kwargs, error, match, 
     X, Y = multilabel_data(40, 3, 4, seed=0)
     with pytest.raises(error, match=match):
         node_classification(X, Y, train_ratios=[0.5], repeats=1, **kwargs)
+
+
+def test_any_start_reaches_the_same_optimum():
+    X, Y, C = random_problem(13)
+    coef, intercept, _ = fit_ovr_logreg(X, Y, C, tol=TIGHT)
+    rng = np.random.default_rng(2)
+    start = (rng.normal(size=coef.shape) * 3, rng.normal(size=intercept.shape))
+    c2, i2, _ = fit_ovr_logreg(X, Y, C, tol=TIGHT, init=start)
+    assert_same_optimum(X, Y, C, c2, i2, coef, intercept)
+    with pytest.raises(ValueError, match="init must be finite"):
+        fit_ovr_logreg(X, Y, C, init=(coef[:-1], intercept))

@@ -63,7 +63,7 @@ def _log1pexp_neg(m):
 
 
 def fit_ovr_logreg(X, Y, C, *, tol=DEFAULT_TOL, max_iter=100, block=DEFAULT_BLOCK,
-                   hessian_dtype=np.float32):
+                   hessian_dtype=np.float32, init=None):
     """Fit one L2 logistic regression per column of ``Y``, all columns together.
 
     Parameters
@@ -83,6 +83,9 @@ def fit_ovr_logreg(X, Y, C, *, tol=DEFAULT_TOL, max_iter=100, block=DEFAULT_BLOC
         Leading rotated directions preconditioned by their exact per-label Hessian block.
     hessian_dtype : numpy float dtype
         Precision of the Hessian-vector products (float32 default, or float64).
+    init : None or (coef (d, L), intercept (L,))
+        Starting point (default zero, as liblinear). The optimum does not depend on it; the
+        stopping test still measures against ‖∇f_j(0)‖. Entries of constant columns are ignored.
 
     Returns
     -------
@@ -157,9 +160,20 @@ def fit_ovr_logreg(X, Y, C, *, tol=DEFAULT_TOL, max_iter=100, block=DEFAULT_BLOC
     k_all = len(fit)
     p = pos[fit]
     scale = np.maximum(np.minimum(p, n - p), 1) / n
-    W = np.zeros((d + 1, k_all))
-    Z = np.zeros((n, k_all))
-    g0 = None
+    if init is None:
+        W = np.zeros((d + 1, k_all))
+        Z = np.zeros((n, k_all))
+        g0 = None
+    else:
+        c0, b0 = (np.asarray(a, dtype=np.float64) for a in init)
+        if c0.shape != (d, L) or b0.shape != (L,) or not (np.isfinite(c0[:, fit]).all()
+                                                          and np.isfinite(b0[fit]).all()):
+            raise ValueError(f"init must be finite (coef ({d}, {L}), intercept ({L},)), got "
+                             f"shapes {c0.shape} and {b0.shape}")
+        W = V.T @ np.vstack([c0[:, fit], b0[fit][None, :]])
+        Z = Xr @ W
+        g0 = np.linalg.norm(Xr.T @ (-0.5 * C * S), axis=0)   # ‖∇f(0)‖, as liblinear
+        tolerance = tol * scale * g0
     steps = np.zeros(k_all, np.int64)
     gnorm = np.zeros(k_all)
     act = np.arange(k_all)
