@@ -77,14 +77,54 @@ def _merge(a, b, how):
     return a + b
 
 
+@njit(cache=True, inline="always")
+def _merge_keys(src, dst, start, mid, stop):
+    """dst[start:stop] = the stable merge of the sorted runs src[start:mid] and src[mid:stop]."""
+    i = start
+    j = mid
+    o = start
+    while i < mid and j < stop:
+        if src[j] < src[i]:  # ties: the left run first
+            dst[o] = src[j]
+            j += 1
+        else:
+            dst[o] = src[i]
+            i += 1
+        o += 1
+    while i < mid:
+        dst[o] = src[i]
+        i += 1
+        o += 1
+    while j < stop:
+        dst[o] = src[j]
+        j += 1
+        o += 1
+
+
+@njit(cache=True, inline="always")
+def _merge_runs(src, src_v, dst, dst_v, start, mid, stop):
+    """:func:`_merge_keys` carrying the values along."""
+    i = start
+    j = mid
+    for o in range(start, stop):
+        if j >= stop or (i < mid and src[i] <= src[j]):  # ties: the left run first
+            dst[o] = src[i]
+            dst_v[o] = src_v[i]
+            i += 1
+        else:
+            dst[o] = src[j]
+            dst_v[o] = src_v[j]
+            j += 1
+
+
 @njit(cache=True)
 def _sort_row(keys, vals, lo, hi, weighted):
     """Stable sort of keys[lo:hi] (carrying vals along).
 
-    Insertion sort for short rows; longer ones (unless already in order) are insertion-sorted in
-    runs of ``_SMALL_ROW``, then merged bottom-up through two scratch buffers. Hand-written rather
-    than numpy's sorts, which cost numba several seconds to compile; the order is the same as any
-    stable sort's, so the merged weights are the same bits. O(d log d) time, O(d) scratch.
+    Insertion sort for short rows; longer ones (unless already in order) by :func:`_merge_sort`,
+    weighted rows as (key, position) pairs packed in one int64 so that the values follow. Hand
+    written rather than numpy's sorts, which cost numba seconds to compile; the order is that of
+    any stable sort, so merged weights have the same bits. O(d log d) time, O(d) scratch.
     """
     length = hi - lo
     if length > _SMALL_ROW:
@@ -95,13 +135,12 @@ def _sort_row(keys, vals, lo, hi, weighted):
                 break
         if ordered:  # rows of a sorted edge list arrive sorted
             return
-    for start in range(lo, hi, _SMALL_ROW):
-        stop = min(start + _SMALL_ROW, hi)
-        for i in range(start + 1, stop):
+    if length <= _SMALL_ROW:
+        for i in range(lo + 1, hi):
             k = keys[i]
             v = vals[i] if weighted else 0.0
             j = i - 1
-            while j >= start and keys[j] > k:
+            while j >= lo and keys[j] > k:
                 keys[j + 1] = keys[j]
                 if weighted:
                     vals[j + 1] = vals[j]
@@ -109,37 +148,63 @@ def _sort_row(keys, vals, lo, hi, weighted):
             keys[j + 1] = k
             if weighted:
                 vals[j + 1] = v
-    if length <= _SMALL_ROW:
         return
-    src_k = keys[lo:hi].copy()
-    dst_k = np.empty_like(src_k)
-    src_v = vals[lo:hi].copy() if weighted else vals[:0].copy()
-    dst_v = np.empty_like(src_v)
+    if not weighted:
+        src = keys[lo:hi].copy()
+        _merge_sort(src, np.empty_like(src))
+        keys[lo:hi] = src
+        return
+    if keys.itemsize != 4:  # keys of 2**31 and more (graphs of 2**30 nodes): carry the values
+        src_k = keys[lo:hi].copy()
+        src_v = vals[lo:hi].copy()
+        dst_k = np.empty_like(src_k)
+        dst_v = np.empty_like(src_v)
+        width = 1
+        while width < length:
+            for start in range(0, length, 2 * width):
+                _merge_runs(src_k, src_v, dst_k, dst_v, start, min(start + width, length),
+                            min(start + 2 * width, length))
+            src_k, dst_k = dst_k, src_k
+            src_v, dst_v = dst_v, src_v
+            width *= 2
+        keys[lo:hi] = src_k
+        vals[lo:hi] = src_v
+        return
+    # weighted: sort (key, position) packed in one int64 (keys are int32), then gather the values
+    packed = np.empty(length, dtype=np.int64)
+    for t in range(length):
+        packed[t] = (np.int64(keys[lo + t]) << 32) | t
+    _merge_sort(packed, np.empty_like(packed))
+    v_copy = vals[lo:hi].copy()
+    for t in range(length):
+        keys[lo + t] = packed[t] >> 32
+        vals[lo + t] = v_copy[packed[t] & 0xFFFFFFFF]
+
+
+@njit(cache=True)
+def _merge_sort(a, scratch):
+    """Sort ``a`` in place: insertion-sorted runs of ``_SMALL_ROW``, merged bottom-up."""
+    length = a.shape[0]
+    for start in range(0, length, _SMALL_ROW):
+        stop = min(start + _SMALL_ROW, length)
+        for i in range(start + 1, stop):
+            k = a[i]
+            j = i - 1
+            while j >= start and a[j] > k:
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = k
+    src = a
+    dst = scratch
     width = _SMALL_ROW
     while width < length:
         for start in range(0, length, 2 * width):
-            mid = min(start + width, length)
-            stop = min(start + 2 * width, length)
-            i = start
-            j = mid
-            for o in range(start, stop):
-                if j >= stop or (i < mid and src_k[i] <= src_k[j]):  # ties: left first
-                    dst_k[o] = src_k[i]
-                    if weighted:
-                        dst_v[o] = src_v[i]
-                    i += 1
-                else:
-                    dst_k[o] = src_k[j]
-                    if weighted:
-                        dst_v[o] = src_v[j]
-                    j += 1
-        src_k, dst_k = dst_k, src_k
-        src_v, dst_v = dst_v, src_v
+            _merge_keys(src, dst, start, min(start + width, length),
+                        min(start + 2 * width, length))
+        src, dst = dst, src
         width *= 2
-    for t in range(length):
-        keys[lo + t] = src_k[t]
-        if weighted:
-            vals[lo + t] = src_v[t]
+    if src is not a:
+        a[:] = src
 
 
 @njit(cache=True, parallel=True)
