@@ -366,6 +366,47 @@ def degree_bin(degrees, n_bins):
     return np.minimum(np.floor(2.0 * np.log2(1.0 + d)), n_bins - 1).astype(np.int64)
 
 
+def _check_steps(steps):
+    """``steps`` (an int or a sequence) as a sorted tuple of distinct ints in 1..64."""
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
+        steps = (int(steps),)
+    steps = tuple(sorted({check_int("steps", s, minimum=1, maximum=64) for s in steps}))
+    if not steps:
+        raise ValueError("steps is empty; pass at least one anonymous-walk length, e.g. (2, 3, 4)")
+    return steps
+
+
+def _has_self_loops(g):
+    """Whether the CSR graph ``g`` stores an arc from a node to itself. O(nnz)."""
+    return bool(np.any(g.indices == np.repeat(np.arange(g.n), np.diff(g.indptr))))
+
+
+def _anonymous_layout(steps, dense_max, buckets, self_loops):
+    """``D, widths, codes`` of the anonymous-walk histograms of :func:`walk_statistics`: the
+    completion counts, each length's number of bins (its whole vocabulary up to ``dense_max``
+    steps, else ``buckets``) and its hashing (0: exact rank, else the bucket count)."""
+    D = _k.completion_counts(min(steps[-1], dense_max), self_loops)
+    widths, codes = [], []
+    for s in steps:
+        if s <= dense_max:
+            widths.append(int(D[s, 1]))
+            codes.append(0)
+        else:
+            widths.append(buckets)
+            codes.append(buckets)
+    return D, widths, codes
+
+
+def _features_width(steps, *, self_loops, degree_steps=2, degree_bins=32, dense_max_steps=None,
+                    buckets=1024):
+    """Columns of :meth:`WalkStatistics.features` for these :func:`walk_statistics` arguments,
+    known before any walk (``self_loops``: whether the graph has one). O(max(steps)²)."""
+    steps = _check_steps(steps)
+    dense_max = DENSE_MAX_STEPS if dense_max_steps is None else dense_max_steps
+    _, widths, _ = _anonymous_layout(steps, dense_max, buckets, self_loops)
+    return sum(widths) + 2 * steps[-1] + (degree_steps + 1) * degree_bins
+
+
 def walk_statistics(adjacency, *, steps=(2, 3, 4, 5, 6, 7), walks_per_node=1000, p=1.0, q=1.0,
                     start_nodes=None, random_state=0, num_threads=None, dense_max_steps=None,
                     buckets=1024, degree_steps=2, degree_bins=32, streams="walk"):
@@ -414,11 +455,7 @@ def walk_statistics(adjacency, *, steps=(2, 3, 4, 5, 6, 7), walks_per_node=1000,
     """
     sampler = _Sampler(adjacency, p, q, start_nodes, random_state)
     g = sampler.graph
-    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
-        steps = (int(steps),)
-    steps = tuple(sorted({check_int("steps", s, minimum=1, maximum=64) for s in steps}))
-    if not steps:
-        raise ValueError("steps is empty; pass at least one anonymous-walk length, e.g. (2, 3, 4)")
+    steps = _check_steps(steps)
     walks_per_node = check_int("walks_per_node", walks_per_node, minimum=1)
     dense_max = DENSE_MAX_STEPS if dense_max_steps is None else dense_max_steps
     dense_max = check_int("dense_max_steps", dense_max, minimum=1, maximum=10)
@@ -428,17 +465,9 @@ def walk_statistics(adjacency, *, steps=(2, 3, 4, 5, 6, 7), walks_per_node=1000,
     if streams not in ("walk", "node"):
         raise ValueError(f"streams must be 'walk' or 'node', got {streams!r}")
     keys = g.node_keys()[sampler.starts] if streams == "node" else np.zeros(0, np.uint64)
-    self_loops = bool(np.any(g.indices == np.repeat(np.arange(g.n), np.diff(g.indptr))))
+    self_loops = _has_self_loops(g)
     max_steps = steps[-1]
-    D = _k.completion_counts(min(max_steps, dense_max), self_loops)
-    widths, codes = [], []
-    for s in steps:
-        if s <= dense_max:
-            widths.append(int(D[s, 1]))
-            codes.append(0)
-        else:
-            widths.append(buckets)
-            codes.append(buckets)
+    D, widths, codes = _anonymous_layout(steps, dense_max, buckets, self_loops)
     offsets = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
     n_start = len(sampler.starts)
     hist = np.zeros((n_start, int(offsets[-1])), dtype=np.int32)
@@ -651,6 +680,22 @@ class IRWE(ParamsMixin):
             )
         return id_dim, pos_dim
 
+    def _check_identity_features(self, g, id_dim):
+        """Before any walk: ``identity_dim`` against the number of identity features, which
+        ``steps``, ``degree_steps`` and whether ``g`` has self-loops fix (the PCA cannot return
+        more components than features)."""
+        if not id_dim:
+            return
+        degree_steps = check_int("degree_steps", self.degree_steps, minimum=-1, maximum=64)
+        width = _features_width(self.steps, self_loops=_has_self_loops(g),
+                                degree_steps=degree_steps)
+        if id_dim > width:
+            raise ValueError(
+                f"identity_dim={id_dim} exceeds the {width} identity features of "
+                f"steps={self.steps} and degree_steps={self.degree_steps}; lower identity_dim "
+                f"(or dim) to at most {width}, or add longer steps"
+            )
+
     def _identity_stats(self, g, starts):
         return walk_statistics(g, steps=self.steps, walks_per_node=self.identity_walks,
                                p=self.p, q=self.q, start_nodes=starts,
@@ -666,6 +711,12 @@ class IRWE(ParamsMixin):
     def _fit(self, adjacency):
         g = _require_edges(as_csr(adjacency))
         id_dim, pos_dim = self._dims(g.n)
+        self._check_identity_features(g, id_dim)
+        if id_dim > g.n:
+            raise ValueError(
+                f"identity_dim={id_dim} exceeds the number of nodes ({g.n}); lower dim or "
+                "identity_dim"
+            )
         check_memory(f"IRWE on a graph of {g.n:,} nodes", irwe_bytes(
             g.n, g.nnz, id_dim + pos_dim, self.get_params(), identity_dim=id_dim,
             position_dim=pos_dim), dim=self.dim)
@@ -691,6 +742,7 @@ class IRWE(ParamsMixin):
         g = _require_edges(as_csr(adjacency))
         self._seed = check_seed("random_state", self.random_state)
         id_dim, pos_dim = self._dims(2**62)  # which halves; sizes are checked by the fit
+        self._check_identity_features(g, id_dim)
         rows = np.arange(g.n) if rows is None else np.asarray(rows, dtype=np.int64)
         every = len(rows) == g.n and np.array_equal(rows, np.arange(g.n))
         F = M = None
