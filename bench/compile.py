@@ -48,8 +48,12 @@ def _child(what):
     elif what == "fastrp_scipy":
         import scipy.sparse as sp
 
-        g = ge.as_csr((np.arange(50), (np.arange(50) + 1) % 50))
-        ge.fastrp(sp.csr_array(g.to_scipy(np.float64)), dim=32, random_state=0)
+        rng = np.random.default_rng(0)
+        a = sp.random_array((50, 50), density=0.08, rng=rng, format="csr")
+        a = sp.csr_array(sp.triu(a + a.T, k=1))
+        a = (a + a.T).tocsr()  # symmetric, sorted, no duplicates, no diagonal: canonical
+        a.sort_indices()
+        ge.fastrp(a, dim=32, random_state=0)
     elif what == "warmup":
         from graphembed._compile import warmup
 
