@@ -16,7 +16,10 @@ one basis (no alignment needed).
 
 Output ``DIR``: Parquet ``node_id, embedding array<float>`` (``node_id`` long, or string for string
 ids), ``_mapping/`` for string ids, ``_meta.json`` last. The directory appears only when the job
-succeeds (built in a hidden temporary sibling, then renamed).
+succeeds (built in a hidden temporary sibling, then renamed). ``_meta.json`` records the
+parameters as given (``params``) and every effective setting of the method, resolved defaults
+included (``settings``, see ``graphembed.methods.Method.settings``), beside ``dim``,
+``random_state`` and ``num_threads``.
 """
 
 from __future__ import annotations
@@ -481,7 +484,7 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
     from graphembed._validation import check_choice, check_int, check_seed
     from graphembed.methods import get_method
 
-    get_method(method)  # unknown names fail before any work
+    spec = get_method(method)  # unknown names fail before any work
     dim = check_int("dim", dim, minimum=1)
     seed = check_seed("seed", seed)
     if mode is None:
@@ -499,6 +502,7 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
     if anchors is None:
         anchors = min(dim, 256)
     params = dict(params or {})
+    settings = spec.settings(params, dim=dim)  # unknown or unreadable parameters fail here
     common.check_output(spark, out, overwrite=overwrite)
     common.check_input(spark, edges, "--edges", common.EDGES_HINT)
     if assignment is not None:
@@ -571,7 +575,15 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
             "mode": None if method == "fastrp" else mode,
             "dim": dim,
             "random_state": seed,
+            "num_threads": 1,  # every task runs its kernels on one thread
             "params": params,
+            **_settings_meta(spec, params, settings, method, mode, stats),
+            # the job's own resolved options of the subgraph modes
+            "options": None if method == "fastrp" else {
+                "halo_hops": halo_hops, "halo_cap": halo_cap, "anchors": anchors,
+                "align_iterations": align_iterations, "landmarks": landmarks,
+                "border_dim": dim // 2 if border_dim is None else int(border_dim),
+                "smooth_steps": smooth_steps},
             "graph": {"nodes": n_nodes, "arcs": n_arcs, "directed": bool(directed),
                       "string_ids": mapping is not None},
             "partitioning": {**part_meta, "partitions_used": int(n_parts)},
@@ -583,6 +595,21 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
         }
         common.write_meta(spark, tmp, meta)
     return meta
+
+
+def _settings_meta(spec, params, settings, method, mode, stats):
+    """``settings``: every effective keyword argument of the method (:meth:`Method.settings`,
+    resolved defaults included; ``dim``, ``random_state`` and ``num_threads`` sit beside it).
+    FastRP takes the values the job ran with where they were resolved further (``sparsity``
+    "sqrt" from the global node count). DistNE mode embeds twice, at the internal and the border
+    width: ``settings`` holds the internal embedding's, ``settings_border`` the border's."""
+    if method == "fastrp":
+        used = stats["settings"]
+        settings = {k: used.get(k, v) for k, v in settings.items()}
+    if mode == "distne" and method != "fastrp":
+        return {"settings": spec.settings(params, dim=stats["internal_dim"]),
+                "settings_border": spec.settings(params, dim=max(stats["border_dim"], 1))}
+    return {"settings": settings}
 
 
 def _flatten(spark, src_dir, dst_dir):

@@ -308,3 +308,58 @@ def test_task_slots_give_every_partition_a_task_of_its_own(spark, parts):
               .select("part", F.spark_partition_id().alias("task")).collect())
     assert sorted(r["part"] for r in placed) == sorted(parts)
     assert sorted(r["task"] for r in placed) == list(range(len(parts)))
+
+
+def _assert_every_setting_recorded(out_dir, method, given, derived):
+    """Each keyword parameter of ``method``'s function (and of the function its registry entry
+    takes defaults from) is in ``out_dir/_meta.json`` with the value it ran with: ``given``
+    (parsed), else ``derived`` (defaults that depend on dim), else the signature's default;
+    ``dim``, ``random_state`` and ``num_threads`` beside the settings."""
+    import importlib
+    import inspect
+    import json
+
+    from graphembed.methods import get_method
+
+    meta = json.loads((out_dir / "_meta.json").read_text())
+    spec = get_method(method)
+    functions = [spec.function()]
+    if spec.defaults_from:
+        module, name = spec.defaults_from.split(":")
+        functions.append(getattr(importlib.import_module(module), name))
+    beside = {"dim": meta["dim"], "random_state": meta["random_state"], "num_threads": 1}
+    seen = set()
+    for function in functions:
+        for name, p in inspect.signature(function).parameters.items():
+            if p.kind is not p.KEYWORD_ONLY:
+                continue
+            seen.add(name)
+            if name in beside:
+                assert meta[name] == beside[name], name
+                continue
+            assert name in meta["settings"], f"{method}: {name} missing from _meta.json"
+            want = given.get(name, derived.get(name, p.default))
+            assert meta["settings"][name] == json.loads(json.dumps(want)), name
+    assert set(meta["settings"]) <= seen  # nothing recorded that the function does not take
+    return meta
+
+
+def test_meta_records_every_effective_setting(spark, fastrp_runs, tmp_path):
+    """_meta.json holds every keyword argument of the method with its resolved value (defaults
+    included), for FastRP (the shared runs) and IRWE (derived widths from dim)."""
+    from spark_jobs import embed
+
+    out, _ = fastrp_runs
+    meta = _assert_every_setting_recorded(out / "P4", "fastrp",
+                                          {"iteration_weights": (0.0, 1.0, 4.0)}, {})
+    assert meta["params"] == FAST  # the parameters as given are kept too
+    G = nx.karate_club_graph()
+    e = np.array(G.edges, dtype=np.int64)
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(tmp_path / "edges.parquet")
+    params = {"identity_walks": "20", "walks_per_node": "2", "walk_length": "10", "q": "0.5"}
+    embed.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "irwe"), method="irwe",
+              partitions=1, dim=7, seed=2, params=params)
+    _assert_every_setting_recorded(
+        tmp_path / "irwe", "irwe",
+        {"identity_walks": 20, "walks_per_node": 2, "walk_length": 10, "q": 0.5},
+        {"identity_dim": 3, "position_dim": 4})
