@@ -106,9 +106,11 @@ def versions():
 def run_info():
     import numba
 
+    exe = Path(sys.executable)
+    exe = exe.relative_to(ROOT) if exe.is_relative_to(ROOT) else Path(exe.name)
     return {"versions": versions(), "numba_threads": numba.get_num_threads(),
-            "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
-            "command": " ".join([Path(sys.executable).name] + sys.argv)}
+            "cpu_count": os.cpu_count(), "load_average_start": list(os.getloadavg()),
+            "command": " ".join([str(exe)] + sys.argv), "pid": os.getpid()}
 
 
 def effective_ranks(X):
@@ -361,7 +363,7 @@ def mode_test(args):
     import scipy.sparse as sp
 
     mine = []
-    for d in DATASETS:
+    for d in DATASETS if not args.table else ():
         ds = datasets.load(d)
         todo = [(name, dim) for dim in args.dims for name in settings if name in only]
         if have_pypi and "pypi_fastrp" in only and 128 in args.dims:
@@ -397,8 +399,9 @@ def mode_test(args):
                                                                m["dim"]) for m in mine)
                     and not (r["setting"] == "chosen"
                              and r.get("params") != record["settings"].get("chosen"))]
-                record["runs"] = theirs["runs"] + [x for x in record["runs"]
-                                                   if x not in theirs["runs"]]
+                seen = {json.dumps(x, sort_keys=True) for x in theirs["runs"]}
+                record["runs"] = theirs["runs"] + [x for x in record["runs"] if json.dumps(
+                    json.loads(json.dumps(x)), sort_keys=True) not in seen]
             record["results"] += mine
             print(f"{d:14s} {name:12s} dim {dim:3d} " + " ".join(f"{mi[str(r)]:.4f}" for r in RATIOS)
                   + f"  rank90 {r90}", flush=True)
@@ -406,8 +409,12 @@ def mode_test(args):
             tmp.write_text(json.dumps(record, indent=1))
             tmp.replace(path)
     record = json.loads(path.read_text()) if path.exists() else record
-    record["load_average_end"] = os.getloadavg()
-    path.write_text(json.dumps(record, indent=1))
+    if not args.table:
+        record["load_average_end"] = list(os.getloadavg())
+        path.write_text(json.dumps(record, indent=1))
+    runs = list({json.dumps({k: v for k, v in x.items() if k != "load_average_last"},
+                            sort_keys=True): x for x in record["runs"]
+                 if x["command"].split(" test", 1)[-1].find("--table") < 0}.values())
     res = {(r["dataset"], r["setting"], r["dim"]): r for r in record["results"]}
     if chosen is None or not all((d, n, dim) in res for d in DATASETS for dim in DIMS
                                  for n in ("chosen", "current")):
@@ -433,9 +440,9 @@ def mode_test(args):
     lines += ["", "pypi_fastrp: the PyPI `fastrp` package at its defaults on the symmetric 0/1 "
               "adjacency, as bench/peers.py runs it.", "", "Runs: " + "; ".join(
                   f"{run['command']} (threads {run['numba_threads']}, load "
-                  f"{run['load_average_start'][0]:.1f} at the start)" for run in record["runs"]),
+                  f"{run['load_average_start'][0]:.1f} at the start)" for run in runs),
               f"load average {record['load_average_end'][0]:.1f} at the end. Versions: "
-              + ", ".join(f"{k} {v}" for k, v in record["runs"][-1]["versions"].items())]
+              + ", ".join(f"{k} {v}" for k, v in runs[0]["versions"].items())]
     text = "\n".join(lines) + "\n"
     (RESULTS / "fastrp_validation_test.md").write_text(text)
     print(text)
@@ -458,6 +465,8 @@ def main(argv=None):
     t.add_argument("--jobs", type=int, default=None, help="node_classification n_jobs")
     t.add_argument("--only", nargs="+", choices=("chosen", "current", "pypi_fastrp"),
                    help="rows to (re)run; the others are kept from the results file")
+    t.add_argument("--table", action="store_true",
+                   help="run nothing: write the table from the results file")
     t.add_argument("--dims", type=int, nargs="+", choices=DIMS, default=list(DIMS),
                    help="dims to (re)run (two processes may share the file, one dim each)")
     args = p.parse_args(argv)
