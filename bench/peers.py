@@ -69,13 +69,13 @@ def ge_spectral(g, A, dim, seed):
 def ge_irwe_position(g, A, dim, seed):
     from graphembed.walks import irwe_position
 
-    return irwe_position(g, dim=dim, random_state=seed)
+    return irwe_position(g, dim=dim, random_state=seed, num_threads=None)
 
 
 def ge_irwe_identity(g, A, dim, seed):
     from graphembed.walks import irwe_identity
 
-    return irwe_identity(g, dim=dim, random_state=seed)
+    return irwe_identity(g, dim=dim, random_state=seed, num_threads=None)
 
 
 def skn_spectral(g, A, dim, seed):
