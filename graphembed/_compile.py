@@ -31,8 +31,12 @@ def _graphs():
     ge.as_csr((src, dst, w), directed=True, duplicates="max")
     ge.as_csr((src.astype(str), dst.astype(str)))
     g = ge.as_csr((src, dst, w))
-    for dtype in (np.float32, np.float64):  # the canonical-matrix check, for both value types
-        ge.as_csr(sp.csr_array(g.to_scipy(dtype)))
+    # the canonical-matrix check, for int32 and int64 indices, float32 and float64 values
+    for index in (np.int32, np.int64):
+        for dtype in (np.float32, np.float64):
+            m = sp.csr_array(g.to_scipy(dtype))
+            m.indptr, m.indices = m.indptr.astype(index), m.indices.astype(index)
+            ge.as_csr(m)
     with tempfile.TemporaryDirectory() as d:
         for name, text in (("ints.tsv", "0 1\n1 2 \n2 0\n"), ("text.tsv", "a\tb\t1.5\nb\tc\t2\n")):
             path = os.path.join(d, name)

@@ -77,55 +77,9 @@ def _merge(a, b, how):
     return a + b
 
 
-@njit(cache=True, inline="always")
-def _merge_keys(src, dst, start, mid, stop):
-    """dst[start:stop] = the stable merge of the sorted runs src[start:mid] and src[mid:stop]."""
-    i = start
-    j = mid
-    o = start
-    while i < mid and j < stop:
-        if src[j] < src[i]:  # ties: the left run first
-            dst[o] = src[j]
-            j += 1
-        else:
-            dst[o] = src[i]
-            i += 1
-        o += 1
-    while i < mid:
-        dst[o] = src[i]
-        i += 1
-        o += 1
-    while j < stop:
-        dst[o] = src[j]
-        j += 1
-        o += 1
-
-
-@njit(cache=True, inline="always")
-def _merge_runs(src, src_v, dst, dst_v, start, mid, stop):
-    """:func:`_merge_keys` carrying the values along."""
-    i = start
-    j = mid
-    for o in range(start, stop):
-        if j >= stop or (i < mid and src[i] <= src[j]):  # ties: the left run first
-            dst[o] = src[i]
-            dst_v[o] = src_v[i]
-            i += 1
-        else:
-            dst[o] = src[j]
-            dst_v[o] = src_v[j]
-            j += 1
-
-
 @njit(cache=True)
 def _sort_row(keys, vals, lo, hi, weighted):
-    """Stable sort of keys[lo:hi] (carrying vals along).
-
-    Insertion sort for short rows; longer ones (unless already in order) by :func:`_merge_sort`,
-    weighted rows as (key, position) pairs packed in one int64 so that the values follow. Hand
-    written rather than numpy's sorts, which cost numba seconds to compile; the order is that of
-    any stable sort, so merged weights have the same bits. O(d log d) time, O(d) scratch.
-    """
+    """Stable sort of keys[lo:hi] (carrying vals along)."""
     length = hi - lo
     if length > _SMALL_ROW:
         ordered = True
@@ -150,61 +104,14 @@ def _sort_row(keys, vals, lo, hi, weighted):
                 vals[j + 1] = v
         return
     if not weighted:
-        src = keys[lo:hi].copy()
-        _merge_sort(src, np.empty_like(src))
-        keys[lo:hi] = src
+        keys[lo:hi].sort()
         return
-    if keys.itemsize != 4:  # keys of 2**31 and more (graphs of 2**30 nodes): carry the values
-        src_k = keys[lo:hi].copy()
-        src_v = vals[lo:hi].copy()
-        dst_k = np.empty_like(src_k)
-        dst_v = np.empty_like(src_v)
-        width = 1
-        while width < length:
-            for start in range(0, length, 2 * width):
-                _merge_runs(src_k, src_v, dst_k, dst_v, start, min(start + width, length),
-                            min(start + 2 * width, length))
-            src_k, dst_k = dst_k, src_k
-            src_v, dst_v = dst_v, src_v
-            width *= 2
-        keys[lo:hi] = src_k
-        vals[lo:hi] = src_v
-        return
-    # weighted: sort (key, position) packed in one int64 (keys are int32), then gather the values
-    packed = np.empty(length, dtype=np.int64)
-    for t in range(length):
-        packed[t] = (np.int64(keys[lo + t]) << 32) | t
-    _merge_sort(packed, np.empty_like(packed))
+    order = np.argsort(keys[lo:hi], kind="mergesort")
+    k_copy = keys[lo:hi].copy()
     v_copy = vals[lo:hi].copy()
-    for t in range(length):
-        keys[lo + t] = packed[t] >> 32
-        vals[lo + t] = v_copy[packed[t] & 0xFFFFFFFF]
-
-
-@njit(cache=True)
-def _merge_sort(a, scratch):
-    """Sort ``a`` in place: insertion-sorted runs of ``_SMALL_ROW``, merged bottom-up."""
-    length = a.shape[0]
-    for start in range(0, length, _SMALL_ROW):
-        stop = min(start + _SMALL_ROW, length)
-        for i in range(start + 1, stop):
-            k = a[i]
-            j = i - 1
-            while j >= start and a[j] > k:
-                a[j + 1] = a[j]
-                j -= 1
-            a[j + 1] = k
-    src = a
-    dst = scratch
-    width = _SMALL_ROW
-    while width < length:
-        for start in range(0, length, 2 * width):
-            _merge_keys(src, dst, start, min(start + width, length),
-                        min(start + 2 * width, length))
-        src, dst = dst, src
-        width *= 2
-    if src is not a:
-        a[:] = src
+    for i in range(length):
+        keys[lo + i] = k_copy[order[i]]
+        vals[lo + i] = v_copy[order[i]]
 
 
 @njit(cache=True, parallel=True)
