@@ -322,7 +322,9 @@ def orbit_count_rows(indptr, indices, tri, deg, tnode, d1, bounds):
         for u in range(bounds[c], bounds[c + 1]):
             for s in range(indptr[u], indptr[u + 1]):
                 nb[indices[s]] = u
-            k = _accumulate_row(u, indptr, indices, tri, deg, True, nb, mx, w, e, stu, stv, sd,
+            # n >= 0 is True, typed bool like the other call's flag (a literal True would
+            # compile a second _accumulate_row)
+            k = _accumulate_row(u, indptr, indices, tri, deg, n >= 0, nb, mx, w, e, stu, stv, sd,
                                 touched, partners)
             sums[:] = 0
             for s in range(indptr[u], indptr[u + 1]):
