@@ -432,8 +432,8 @@ def node_classification(
         the intercept is a feature of value 1 and regularised, as liblinear does).
     solver : {"batched", "liblinear", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"}
         ``"batched"`` (default): all labels of a split solved together (same optimum as
-        liblinear, reached to ``tol=1e-6`` instead of liblinear's ``1e-4``; about 10–25× faster
-        at dim 512). ``"liblinear"``: scikit-learn's liblinear, one fit per label, as in earlier
+        liblinear, reached to ``tol=1e-6`` instead of liblinear's ``1e-4``; at dim 512 about
+        6× faster with 4–7 labels, 14–18× with 17–42, measured by bench/evaluation.py solver). ``"liblinear"``: scikit-learn's liblinear, one fit per label, as in earlier
         results; the other names are scikit-learn's LogisticRegression solvers.
     penalty : str
         ``"l2"``; other penalties (e.g. ``"l1"``) only with scikit-learn's solvers.
