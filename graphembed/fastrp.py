@@ -52,6 +52,11 @@ __all__ = ["fastrp", "FastRP", "random_rows", "propagate"]
 #: beta 0 win (0.3934; the stage-2 winner 0.3917, best at ratio 0.5 alone). Stage 6, around that
 #: winner -- a sixth step (weight 40 or 60), a last weight of 30, beta -0.25 / +0.25 -- at the same
 #: three ratios (evaluation_validation_longer_ratios_C0.1.md): beta -0.25 wins (0.3946).
+#: Across every bundled labelled graph (bench/fastrp_validation.py, validation splits, l2-normalised
+#: rows) three steps (0, 1, 2) with beta 0 rank best and collapse less on small dense graphs, but
+#: with raw vectors (evaluate's default) they score 0.07 lower on BlogCatalog at 50 % (0.33 against
+#: 0.41), so these defaults stay until that is understood (bench/README.md, FastRP defaults across
+#: graphs).
 DEFAULT_DIM = 512
 DEFAULT_ITERATION_WEIGHTS = (0.0, 0.0, 1.0, 6.67, 20.0)
 DEFAULT_NORMALIZATION_STRENGTH = -0.25
