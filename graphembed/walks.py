@@ -667,16 +667,27 @@ class IRWE(ParamsMixin):
     # -- fitting -----------------------------------------------------------------------------
     def _dims(self, n):
         dim = check_int("dim", self.dim, minimum=1)
-        id_dim = dim // 2 if self.identity_dim is None else self.identity_dim
-        id_dim = check_int("identity_dim", id_dim, minimum=0, maximum=dim)
-        pos_dim = dim - id_dim if self.position_dim is None else self.position_dim
-        pos_dim = check_int("position_dim", pos_dim, minimum=0)
+        if self.identity_dim is None and self.position_dim is not None:
+            # only the position width given: the identity half takes the rest of dim
+            pos_dim = check_int("position_dim", self.position_dim, minimum=0, maximum=dim)
+            id_dim = dim - pos_dim
+        else:
+            id_dim = dim // 2 if self.identity_dim is None else self.identity_dim
+            id_dim = check_int("identity_dim", id_dim, minimum=0, maximum=dim)
+            pos_dim = dim - id_dim if self.position_dim is None else self.position_dim
+            pos_dim = check_int("position_dim", pos_dim, minimum=0)
         if id_dim + pos_dim == 0:
             raise ValueError("identity_dim + position_dim is 0; ask for at least one dimension")
         if pos_dim > n:
             raise ValueError(
                 f"position_dim={pos_dim} exceeds the number of nodes ({n}); lower dim or "
                 "position_dim"
+            )
+        if id_dim + pos_dim != dim:
+            raise ValueError(
+                f"identity_dim={id_dim} + position_dim={pos_dim} is not dim={dim}: the joint "
+                f"embedding is dim wide; give one of the two (the other takes the rest of dim) "
+                f"or set dim={id_dim + pos_dim}"
             )
         return id_dim, pos_dim
 
@@ -910,7 +921,8 @@ def irwe(adjacency, *, dim=128, identity_dim=None, position_dim=None, steps=(2, 
         Anything :func:`graphembed.as_csr` accepts.
     dim : int, default 128
         Width of the joint embedding; split as ``identity_dim = dim // 2`` and
-        ``position_dim = dim - identity_dim`` unless those are given (0 skips a half).
+        ``position_dim = dim - identity_dim``; give one of the two and the other takes the rest
+        of ``dim`` (0 skips a half); both given must add up to ``dim``.
     steps : sequence of int, default (2, ..., 7)
         Anonymous-walk lengths of the identity statistics (see :func:`walk_statistics`).
     identity_walks : int, default 1000

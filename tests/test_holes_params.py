@@ -73,10 +73,6 @@ def test_every_parameter_changes_the_embedding(name, key):
         f"{name}: {key} changed nothing"
 
 
-@pytest.mark.xfail(strict=True, reason="irwe(dim=12, position_dim=8) returns 6 + 8 = 14 columns "
-                   "(identity_dim stays dim // 2) while its docstring calls dim the joint width, "
-                   "and embed() records dim=12 beside 14-wide vectors; remove this mark once "
-                   "fixed")
 @pytest.mark.parametrize("half", [{"position_dim": "8"}, {"identity_dim": "8", "position_dim": "8"}])
 def test_irwe_recorded_dim_is_the_width(half):
     """Either the halves fill dim, or a clear error names the parameters: never a recorded dim
