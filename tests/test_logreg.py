@@ -65,9 +65,20 @@ def assert_same_optimum(X, Y, C, coef, intercept, ref_coef, ref_intercept):
     np.testing.assert_array_equal(np.isinf(intercept), np.isinf(ref_intercept))
     np.testing.assert_array_equal(intercept[np.isinf(intercept)],
                                   ref_intercept[np.isinf(ref_intercept)])
-    np.testing.assert_allclose(coef, ref_coef, rtol=0, atol=2e-6 * scale)
-    fin = np.isfinite(ref_intercept)
-    np.testing.assert_allclose(intercept[fin], ref_intercept[fin], rtol=0, atol=2e-6 * scale)
+    # The objective is 1-strongly convex (its Hessian is I + C·ZᵀDZ, Z = [X 1]), so a point
+    # whose gradient has norm g lies within g of the optimum: two answers may differ by the sum
+    # of their gradient norms (computed here from the written-out objective, not the solver's
+    # code) and no more. On ill-conditioned problems that, not 2e-6, is what both stopping
+    # rules guarantee (e.g. seed 1781, C = 30: features 3 ± 0.05, 2e-5 apart).
+    for j in np.flatnonzero(np.isfinite(ref_intercept)):
+        g = np.linalg.norm(gradient(X, Y[:, j], C, coef[:, j], intercept[j]))
+        g_ref = np.linalg.norm(gradient(X, Y[:, j], C, ref_coef[:, j], ref_intercept[j]))
+        g0 = np.linalg.norm(gradient(X, Y[:, j], C, 0 * coef[:, j], 0.0))
+        assert g <= 1e-8 * g0   # ours asked for tol 1e-10 (relative to ∇f(0))
+        atol = max(2e-6 * scale, 1.01 * (g + g_ref))
+        np.testing.assert_allclose(coef[:, j], ref_coef[:, j], rtol=0, atol=atol)
+        assert abs(intercept[j] - ref_intercept[j]) <= atol
+    np.testing.assert_array_equal(coef[:, ~np.isfinite(ref_intercept)], 0.0)
 
 
 # ----------------------------------------------------------------------- against liblinear
