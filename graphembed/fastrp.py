@@ -351,17 +351,10 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
 
     with threads(_threads_for((graph.nnz + n) * dim, num_threads)):
         indptr, indices, w = _propagation_matrix(graph, direction)
-        keys = graph.node_keys()
-        indices, w = _key_order(indptr, indices, w, keys)
-        deg = _row_sums(indptr, w)
-        # Relabel the rows for cache locality (rows keep their summation order: same bits);
         # E stays in the caller's node order, row u of the work buffers is node order[u].
-        order = locality_order(indptr)
-        if order is None:
-            order = np.arange(n, dtype=np.int64)
-        else:
-            indptr, indices, w = _relabel(indptr, indices, w, order)
-            keys = keys[order]
+        indptr, indices, w, keys, deg, order, relabelled = _summation_rows(
+            indptr, indices, w, graph.node_keys())
+        if relabelled:
             feats = None if feats is None else feats[order]
             proj = None if proj is None else proj[order]
         d = deg[order]
@@ -674,6 +667,22 @@ def _spmm(indptr, indices, weights, row_scale, X, out, E, alpha, normalize, chun
         e_rows = np.arange(len(indptr) - 1, dtype=np.int64)
     _k.spmm_fused(indptr, indices, _weights_or_empty(weights), weights is not None, row_scale, X,
                   out, E, e_rows, mode, float(alpha), bool(normalize), float(alpha_prev), chunks)
+
+
+def _summation_rows(indptr, indices, w, keys):
+    """The rows FastRP and spectral propagate over: every row's neighbours in increasing key
+    order (the canonical summation order, so the bits do not depend on the input's node order),
+    the weighted degrees in the caller's node order, and the rows relabelled for cache locality
+    when :func:`locality_order` asks for it (row ``u`` is node ``order[u]``; rows keep their
+    summation order, so the bits are the same). Returns ``(indptr, indices, w, keys, deg, order,
+    relabelled)``. Time O(nnz log d), memory one copy of the CSR arrays."""
+    indices, w = _key_order(indptr, indices, w, keys)
+    deg = _row_sums(indptr, w)
+    order = locality_order(indptr)
+    if order is None:
+        return indptr, indices, w, keys, deg, np.arange(len(deg), dtype=np.int64), False
+    indptr, indices, w = _relabel(indptr, indices, w, order)
+    return indptr, indices, w, keys[order], deg, order, True
 
 
 def locality_order(indptr):

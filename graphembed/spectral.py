@@ -45,8 +45,7 @@ from ._estimator import ParamsMixin
 from ._kernels import fastrp as _kf
 from ._kernels import spectral as _ks
 from ._validation import check_float, check_int, check_memory, check_seed, check_threads, threads
-from .fastrp import (_CHUNK_TARGET, _key_order, _relabel, _row_sums, _threads_for,
-                     locality_order)
+from .fastrp import _CHUNK_TARGET, _summation_rows, _threads_for
 from .graph import as_csr
 
 __all__ = ["spectral", "Spectral"]
@@ -184,16 +183,9 @@ def _spectral(graph, *, dim, eigenvalue_power, regularization, rounds, degree, o
 
     with threads(_threads_for((graph.nnz + n) * b, nthreads)) as nt:
         indptr, indices, w = graph.indptr, graph.indices, graph.weights
-        keys = graph.node_keys()
-        indices, w = _key_order(indptr, indices, w, keys)  # canonical summation order
-        deg = _row_sums(indptr, w)
-        order = locality_order(indptr)
-        if order is None:
-            order = np.arange(n, dtype=np.int64)
-        else:
-            indptr, indices, w = _relabel(indptr, indices, w, order)
-            keys = keys[order]
-            deg = deg[order]
+        indptr, indices, w, keys, deg, order, _ = _summation_rows(
+            indptr, indices, w, graph.node_keys())
+        deg = deg[order]
         chunks = _kf.row_chunks(indptr, _CHUNK_TARGET)
         dr = deg + alpha
         dih = np.zeros(n, dtype=np.float32)
