@@ -36,7 +36,8 @@ def _child(what):
 
     import graphembed as ge
 
-    print("graphembed from", os.path.dirname(ge.__file__), file=sys.stderr)
+    # which checkout was measured (relative to the working directory, so no machine path is kept)
+    print("graphembed from", os.path.relpath(os.path.dirname(ge.__file__)), file=sys.stderr)
     t_import = time.perf_counter() - t0
     t0 = time.perf_counter()
     c0 = time.process_time()
