@@ -155,6 +155,7 @@ def test_assignment_without_a_node_names_its_string_id(spark, capsys, tmp_path):
     assert listing(tmp_path) == ["a.parquet", "edges.tsv"]
 
 
+@pytest.mark.slow  # a whole embed job (~12 s); run with -m "spark or slow"
 def test_example_edges_recipe_feeds_the_embed_job(spark, tmp_path, capsys):
     """The README recipe: the bundled Cora edges as edges.parquet, then the embed job on it
     gives graphembed.fastrp's embedding of datasets.load('cora'), with the data set's ids."""
