@@ -8,6 +8,7 @@ from .fastrp import FastRP, fastrp
 from .embedding import Embedding
 from .graph import CSRGraph, as_csr
 from .spectral import Spectral, spectral
+from .propagation import spectral_propagation
 from .orbits import orbit_adjacency, orbit_counts, orbit_embedding
 from . import walks
 from .walks import IRWE, irwe, random_walks
@@ -26,6 +27,7 @@ __all__ = [
     "FastRP",
     "spectral",
     "Spectral",
+    "spectral_propagation",
     "orbit_adjacency",
     "orbit_counts",
     "orbit_embedding",
