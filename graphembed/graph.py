@@ -775,8 +775,9 @@ def _canonical_csr(m, node_ids, directed, self_loops):
     general path would build, without building it: ``indices`` and float32 ``data`` are used as
     they are (no copy; nothing of the matrix is written). Copies are made only where the
     canonical dtypes differ: an int32 ``indptr`` becomes int64 (O(n)), int64 ``indices`` of a
-    graph under 2**31 - 1 nodes become int32, and values other than float32 become float32
-    weights (O(nnz)); all-one values give an unweighted graph (no weight array at all).
+    graph under 2**31 - 1 nodes become int32, integer values are read as float64 before the
+    check, and values other than float32 become float32 weights (O(nnz)); all-one values give
+    an unweighted graph (no weight array at all).
     """
     if getattr(m, "format", None) != "csr":
         return None
@@ -795,11 +796,16 @@ def _canonical_csr(m, node_ids, directed, self_loops):
         return None
     from ._kernels.graph import check_canonical
 
+    # the check is compiled for int64 indptr and float32/float64 values only (4 specialisations
+    # with the two index dtypes, not 16): an int32 indptr is widened first (O(n), the result
+    # needs it anyway), integer values become float64 as the general path reads them (O(nnz))
+    indptr = indptr if indptr.dtype == np.int64 else indptr.astype(np.int64)
+    if data.dtype.kind == "i":
+        data = data.astype(np.float64)
     bad, loops, not_one = check_canonical(indptr, indices, data, _blocks(indptr), not directed,
                                           self_loops == "keep")
     if bad:
         return None
-    indptr = indptr if indptr.dtype == np.int64 else indptr.astype(np.int64)
     want = _index_dtype(n)
     indices = indices if indices.dtype == want else indices.astype(want)
     if not_one == 0:
@@ -807,7 +813,7 @@ def _canonical_csr(m, node_ids, directed, self_loops):
     elif data.dtype == np.float32:
         weights = data
     else:  # as the general path: float64 first, then float32
-        weights = data.astype(np.float64, copy=False).astype(np.float32)
+        weights = data.astype(np.float32)
     g = CSRGraph(indptr, indices, weights, node_ids, directed)
     g._cache["loops"] = int(loops)
     return g
