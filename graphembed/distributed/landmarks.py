@@ -73,23 +73,75 @@ def landmark_part(method):
 
 
 def landmark_statistics(arcs, members, *, method, dim, random_state, params=None,
-                        landmark_ids):
+                        landmark_ids, halo_arcs=1.0):
     """Per partition: IRWE statistics of its owned nodes on its member subgraph.
 
     ``members`` as for :func:`embed_subgraph`; ``landmark_ids`` the sorted global ids of the
-    landmarks. Rows: the owned nodes. Returns ``(ids, F, M)``: global ids (sorted), identity
-    features (or None) and the PPMI rows as CSR whose columns are landmark indices (contexts
-    that are not landmarks dropped; the PPMI itself is computed with the subgraph's
-    marginals). Time: IRWE's statistics on the subgraph; memory O(rows · F + nnz(PPMI)).
+    landmarks; ``halo_arcs`` the halo-arc budget of :func:`member_graph`. Rows: the owned
+    nodes. Returns ``(ids, F, M)``: global ids (sorted), identity features (or None) and the
+    PPMI rows as CSR whose columns are landmark indices (contexts that are not landmarks
+    dropped; the PPMI itself is computed with the subgraph's marginals). Time: IRWE's
+    statistics on the subgraph (walks from every member); memory O(rows · F + nnz(rows' PPMI)
+    + the subgraph): ``owned_statistics`` below keeps only the owned rows' co-occurrences.
     """
     import scipy.sparse as sp
 
-    ids, roles, g = member_graph(arcs, members)
+    def owned_statistics(model, g, rows):
+        """``model.statistics(g, rows)`` (an :class:`graphembed.walks.IRWE`) without the
+        co-occurrence rows of the other nodes: the same walks from every node of ``g``, but only
+        the pairs that involve a node of ``rows`` are kept, and the marginals (each node's pair
+        count, the total) are counted on the fly. The counts are integers, exact in float64, so
+        the PPMI rows are bit for bit those of ``model.statistics``; memory O(nnz of the rows' PPMI
+        + n + one block of pairs) instead of the nonzeros of the whole co-occurrence matrix, which
+        grow with the halo (every walk from a halo node adds its pairs). Time: the same walks.
+        """
+        import scipy.sparse as sp
+
+        from .._validation import check_float, threads
+        from ..walks import IRWE, _blocks, _k, _ppmi_rows, _Sampler, _sub_seed
+
+        rows = np.asarray(rows, dtype=np.int64)
+        id_dim, pos_dim = model._dims(2**62)
+        if not pos_dim:
+            return model.statistics(g, rows)
+        F = None
+        if id_dim:  # the identity half alone: the same walks and seeds as model.statistics
+            params = {**model.get_params(), "dim": id_dim, "identity_dim": id_dim,
+                      "position_dim": 0}
+            F, _ = IRWE(**params).statistics(g, rows)
+        seed = check_seed("random_state", model.random_state)
+        sampler = _Sampler(g, model.p, model.q, None, _sub_seed(seed, 2))
+        window = check_int("window", model.window, minimum=1)
+        walk_length = check_int("walk_length", model.walk_length, minimum=1)
+        walks_per_node = check_int("walks_per_node", model.walks_per_node, minimum=1)
+        negative = check_float("negative", model.negative, minimum=0, strict_min=True)
+        n = sampler.graph.n
+        local = np.full(n, -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        block_size = max(1, (1 << 22) // (walk_length * min(window, walk_length)))
+        marginal = np.zeros(n, dtype=np.float64)
+        counts = sp.csr_array((len(rows), n), dtype=np.float64)
+        for block in _blocks(sampler, walks_per_node * n, walk_length, block_size,
+                             model.num_threads):
+            with threads(model.num_threads):
+                r, c = _k.window_pairs(block.walks, block.lengths, window)
+            r, c = r.astype(np.int64), c.astype(np.int64)
+            marginal += np.bincount(r, minlength=n) + np.bincount(c, minlength=n)
+            a, b = local[r] >= 0, local[c] >= 0  # the pair counts for both its nodes' rows
+            part = sp.coo_array((np.ones(int(a.sum() + b.sum())),
+                                 (np.concatenate([local[r[a]], local[c[b]]]),
+                                  np.concatenate([c[a], r[b]]))), shape=(len(rows), n)).tocsr()
+            part.sum_duplicates()
+            counts = counts + part
+        M = _ppmi_rows(counts, marginal[rows], marginal, float(marginal.sum()), negative)
+        return F, M
+
+    ids, roles, g = member_graph(arcs, members, halo_arcs=halo_arcs)
     rows = np.flatnonzero(roles == OWNED)
     model = _irwe_model(method, dim, random_state, params)
     if len(rows) == 0 or g.nnz == 0:
         return ids[rows], None, None
-    F, M = model.statistics(g, rows)
+    F, M = owned_statistics(model, g, rows)
     if M is not None:
         M = M.tocoo()
         col_ids = ids[M.col]
@@ -150,14 +202,14 @@ def landmark_batches(batches, *, threshold, seed):
 
 
 def landmark_rows_table(arcs, members, *, method, dim, random_state, params=None,
-                        landmark_ids):
+                        landmark_ids, halo_arcs=1.0):
     """Per partition (Spark): the landmarks' statistics among its owned nodes, as Arrow
     ``node, f, cols, vals`` (identity features; the PPMI row's landmark columns and values)."""
     import pyarrow as pa
 
     ids, F, M = landmark_rows(landmark_statistics(
         arcs, members, method=method, dim=dim, random_state=random_state, params=params,
-        landmark_ids=landmark_ids), landmark_ids)
+        landmark_ids=landmark_ids, halo_arcs=halo_arcs), landmark_ids)
     m = len(ids)
     width = 0 if F is None else F.shape[1]
     f_off = np.arange(m + 1, dtype=np.int32) * width
@@ -194,7 +246,7 @@ def landmark_piece_from_table(table, *, num_landmarks, has_identity, has_positio
 
 
 def landmark_embed_table(arcs, members, *, method, dim, random_state, params=None,
-                         landmark_ids, model):
+                         landmark_ids, model, halo_arcs=1.0):
     """Per partition (Spark): its owned nodes embedded with the landmark-fitted ``model`` (an
     IRWE estimator or a Spark broadcast of one). Returns ``part, node, role, vec``."""
     import pyarrow as pa
@@ -202,7 +254,7 @@ def landmark_embed_table(arcs, members, *, method, dim, random_state, params=Non
     model = getattr(model, "value", model)
     ids, F, M = landmark_statistics(arcs, members, method=method, dim=dim,
                                     random_state=random_state, params=params,
-                                    landmark_ids=landmark_ids)
+                                    landmark_ids=landmark_ids, halo_arcs=halo_arcs)
     X = np.zeros((len(ids), dim), dtype=np.float32)
     if len(ids) and (F is not None or M is not None):
         X[:] = model.transform_statistics(F, M, part=landmark_part(method))

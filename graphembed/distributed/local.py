@@ -119,16 +119,61 @@ def halo_members(graph, parts, *, hops=1, cap=64, anchors=0, seed=0):
     return out
 
 
-def member_graph(arcs, members):
+def member_graph(arcs, members, *, halo_arcs=1.0):
     """The subgraph of one partition's members: ``(ids, roles, g)``.
 
     ``ids`` the members' global ids sorted, ``roles`` theirs, ``g`` the directed CSR graph of
     the arcs between members whose node ids are the members' seeding keys (int64 bits) in
     member-id order — so every node draws the random numbers it draws on one machine, in the
-    same row order. O(arcs · log members).
+    same row order. O(arcs · log arcs) time, O(arcs) memory.
+
+    Halo-arc budget: every arc with an owned endpoint is kept; the arcs between two non-owned
+    members (halo arcs) are kept up to ``halo_arcs`` times as many (``None``: all of them).
+    A halo arc ``a -> b`` gets the rank ``r`` of ``b`` among ``a``'s halo neighbours by
+    priority (:func:`node_priority` of the key, seed 0; ties by id), the pair the smaller of
+    its two directions' ranks, ``q = min(r(a->b), r(b->a))``, and the arcs with ``q < c`` are
+    kept for the largest ``c`` within the budget: every halo node keeps its ``c`` first halo
+    neighbours (low-degree nodes all of them) and both directions of a pair go together. The
+    hubs of a heavy-tailed graph, whose arcs among themselves make up most of a large graph,
+    then no longer pull it all into every partition: without the budget the 1-hop halo of a
+    10⁶-arc partition of a 10⁷-edge R-MAT graph induces 16 M of its 18 M arcs; with it a
+    task holds at most (1 + halo_arcs) times the arcs touching its owned nodes.
     """
+
+    def halo_arc_mask(src, dst, owned, priority, budget):
+        src = np.asarray(src, dtype=np.int64)
+        dst = np.asarray(dst, dtype=np.int64)
+        keep = np.ones(len(src), dtype=bool)
+        if budget is None or len(src) == 0:
+            return keep
+        owned = np.asarray(owned, dtype=bool)
+        halo = ~owned[src] & ~owned[dst]
+        limit = int(float(budget) * int(len(src) - halo.sum()))
+        if halo.sum() <= limit:
+            return keep
+        idx = np.flatnonzero(halo)
+        hs, hd = src[idx], dst[idx]
+        order = np.lexsort((hd, np.asarray(priority, dtype=np.int64)[hd], hs))
+        first = np.searchsorted(hs[order], hs[order], side="left")
+        rank = np.empty(len(idx), dtype=np.int64)
+        rank[order] = np.arange(len(idx)) - first
+        n = int(max(src.max(), dst.max())) + 1
+        code = hs * n + hd
+        by_code = np.argsort(code, kind="stable")
+        at = np.searchsorted(code[by_code], hd * n + hs)
+        at = np.minimum(at, len(idx) - 1)
+        found = code[by_code[at]] == hd * n + hs
+        q = np.where(found, np.minimum(rank, rank[by_code[at]]), rank)
+        kept_upto = np.cumsum(np.bincount(q))  # kept_upto[c]: arcs with q <= c
+        c = int(np.searchsorted(kept_upto, limit, side="right"))  # keep q < c
+        keep[idx[q >= c]] = False
+        return keep
+
     from ..graph import as_csr
 
+    if halo_arcs is not None and not (float(halo_arcs) >= 0):
+        raise ValueError(f"halo_arcs must be a number >= 0 or None (every arc), got "
+                         f"{halo_arcs!r}")
     ids = _np(members, "node", np.int64)
     order = np.argsort(ids, kind="stable")
     ids = ids[order]
@@ -136,7 +181,10 @@ def member_graph(arcs, members):
     roles = _np(members, "role", np.int32)[order]
     src, dst = _np(arcs, "src", np.int64), _np(arcs, "dst", np.int64)
     inside = np.isin(src, ids) & np.isin(dst, ids)
-    cols = [key_ids[np.searchsorted(ids, src[inside])], key_ids[np.searchsorted(ids, dst[inside])]]
+    si, di = np.searchsorted(ids, src[inside]), np.searchsorted(ids, dst[inside])
+    keep = halo_arc_mask(si, di, roles == OWNED, node_priority(key_ids), halo_arcs)
+    si, di = si[keep], di[keep]
+    cols = [key_ids[si], key_ids[di]]
     if "weight" in arcs.column_names:
-        cols.append(_np(arcs, "weight", np.float64)[inside])
+        cols.append(_np(arcs, "weight", np.float64)[inside][keep])
     return ids, roles, as_csr(tuple(cols), nodes=key_ids, directed=True)

@@ -17,7 +17,8 @@ from .local import member_graph
 SUBGRAPH_SCHEMA = "part int, node long, role int, vec array<float>"
 
 
-def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num_threads=1):
+def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num_threads=1,
+                   halo_arcs=1.0):
     """Per partition: embed the subgraph induced on ``members`` with a registered method.
 
     Parameters
@@ -25,6 +26,7 @@ def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num
     arcs : Arrow table ``src, dst[, weight]``: arcs between members (others are ignored).
     members : Arrow table ``part, node, key, role``: owned nodes (role 0), halo (1), anchors (2).
     method : str, a name in :mod:`graphembed.methods`.
+    halo_arcs : float or None, the halo-arc budget of :func:`member_graph` (None: every arc).
 
     Returns Arrow ``part, node, role, vec`` for every member. The subgraph's rows are the members
     sorted by id, and each keeps its global seeding key, so one partition holding the whole graph
@@ -36,7 +38,7 @@ def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num
 
     from ..methods import get_method
 
-    ids, roles, g = member_graph(arcs, members)
+    ids, roles, g = member_graph(arcs, members, halo_arcs=halo_arcs)
     m = get_method(method)
     kwargs = {k: v for k, v in m.parse_params(params).items() if v is not None}
     # a partition smaller than dim is embedded in len(ids) columns, padded with zeros (methods
