@@ -57,6 +57,10 @@ __all__ = ["spectral", "Spectral"]
 #: alpha 3, 3 rounds won (mean rank 5.25 of 24; validation Micro-F1 0.404 / 0.733 / 0.672 /
 #: 0.695). Power 0 (plain spectral embedding) ranks last on every graph but BlogCatalog; a third
 #: round adds 0.01-0.015 on BlogCatalog, where the leading eigenvalues are clustered.
+#: ProNE's spectral propagation on top (:func:`graphembed.spectral_propagation`, five filter
+#: settings) ranked below these defaults on the same kind of validation splits (``python
+#: bench/spectral.py --propagation-validation``, bench/results/spectral_propagation_validation.md:
+#: mean rank 3.75-5.25 against 1.50): the filter is not part of ``spectral``.
 DEFAULT_DIM = 128
 DEFAULT_EIGENVALUE_POWER = 2.0
 DEFAULT_REGULARIZATION = 3.0
@@ -136,6 +140,9 @@ def spectral(
     float32 buffers plus the n × dim result. Never anything n × n. Measured at the defaults on
     1e6-node / 1e7-edge graphs at dim 128 (bench/spectral.py): 1.7× (R-MAT) and 2.1×
     (Erdős–Rényi) the time of :func:`graphembed.fastrp` at the same dim, 1.6 GiB extra memory.
+
+    See also :func:`graphembed.spectral_propagation` (ProNE's band-pass filter), which takes this
+    embedding or any other as its input.
 
     Examples
     --------

@@ -73,8 +73,10 @@ def test_bessel_series_is_the_exponential():
 
 OPTIONS = [
     dict(order=o, mu=m, theta=th, orthogonalize=orth, normalize=nz)
-    for o, m, th, orth, nz in itertools.product((1, 2, 3, 10), (0.0, 0.2, 1.5), (0.5, 2.0),
-                                                (True, False), (True, False))
+    for o, (m, th), (orth, nz) in itertools.product(
+        (1, 2, 3, 10), ((0.0, 2.0), (0.2, 0.5), (1.5, 0.5), (2.0, 1.0)),
+        ((True, True), (False, False), (True, False), (False, True)))
+    if (o + int(m * 10) + orth + nz + int(th * 2)) % 2 == 0
 ]
 
 
