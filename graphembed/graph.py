@@ -769,15 +769,16 @@ def _canonical_csr(m, node_ids, directed, self_loops):
     Canonical: int32/int64 ``indptr`` from 0 to nnz, non-decreasing; in every row, strictly
     increasing columns in 0..n-1; finite positive values (float32/64, int32/64); no diagonal
     entry unless ``self_loops="keep"``; symmetric (same pattern, same values) when undirected.
-    That is checked by one parallel pass (:func:`graphembed._kernels.graph.check_canonical`:
-    time O(nnz + B n log d), memory 8 n bytes of cursors per block, B blocks of rows, at most
-    one per thread) plus O(n) for ``indptr``; the result is then exactly what the
-    general path would build, without building it: ``indices`` and float32 ``data`` are used as
-    they are (no copy; nothing of the matrix is written). Copies are made only where the
-    canonical dtypes differ: an int32 ``indptr`` becomes int64 (O(n)), int64 ``indices`` of a
-    graph under 2**31 - 1 nodes become int32, integer values are read as float64 before the
-    check, and values other than float32 become float32 weights (O(nnz)); all-one values give
-    an unweighted graph (no weight array at all).
+    That is checked by one parallel streaming pass
+    (:func:`graphembed._kernels.graph.check_canonical`: time O(nnz), memory O(threads);
+    symmetry by comparing keyed hash sums of the entries and of their mirrors, a false
+    "symmetric" having probability about 2⁻⁶⁴) plus O(n) for ``indptr``. The result is then
+    exactly what the general path would build, without building it: ``indices`` and float32
+    ``data`` are used as they are (no copy; nothing of the matrix is written). Copies are made
+    only where the canonical dtypes differ: an int32 ``indptr`` becomes int64 (O(n)), int64
+    ``indices`` of a graph under 2**31 - 1 nodes become int32, integer values are read as
+    float64 before the check, and values other than float32 become float32 weights (O(nnz));
+    all-one values give an unweighted graph (no weight array at all).
     """
     if getattr(m, "format", None) != "csr":
         return None
@@ -802,8 +803,10 @@ def _canonical_csr(m, node_ids, directed, self_loops):
     indptr = indptr if indptr.dtype == np.int64 else indptr.astype(np.int64)
     if data.dtype.kind == "i":
         data = data.astype(np.float64)
-    bad, loops, not_one = check_canonical(indptr, indices, data, _blocks(indptr), not directed,
-                                          self_loops == "keep")
+    bits = data.view(np.uint32 if data.dtype == np.float32 else np.uint64)
+    key = np.uint64(int.from_bytes(os.urandom(8), "little"))
+    bad, loops, not_one = check_canonical(indptr, indices, data, bits, _blocks(indptr),
+                                          not directed, self_loops == "keep", key)
     if bad:
         return None
     want = _index_dtype(n)
@@ -820,13 +823,13 @@ def _canonical_csr(m, node_ids, directed, self_loops):
 
 
 def _blocks(indptr):
-    """Row blocks for :func:`check_canonical`: one per numba thread, of about equal entry counts,
-    fewer when the cursors (8 bytes per node per block) would outweigh the indices."""
+    """Row blocks for :func:`check_canonical`: one per numba thread (one for small matrices), of
+    about equal entry counts."""
     import numba
 
     n = len(indptr) - 1
     nnz = int(indptr[-1])
-    count = max(1, min(numba.get_num_threads(), nnz // max(2 * n, 1)))
+    count = max(1, min(numba.get_num_threads(), nnz // 65536))
     cuts = np.searchsorted(indptr, np.linspace(0, nnz, count + 1)[1:-1])
     return np.concatenate([[0], cuts, [n]]).astype(np.int64)
 

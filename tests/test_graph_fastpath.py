@@ -255,14 +255,17 @@ def test_errors_are_the_general_paths(directed):
 
 def test_kernel_counts():
     """check_canonical's own answers on hand-made matrices (the counts as_csr relies on)."""
+    rng = np.random.default_rng(0)
+
     def run(rows, symmetric=True, allow_loops=False, values=None, blocks=(0,)):
         n = len(rows)
         indptr = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
         indices = np.array([c for r in rows for c in r], dtype=np.int32)
         data = np.ones(len(indices)) if values is None else np.asarray(values, dtype=float)
         bounds = np.array(list(blocks) + [n], dtype=np.int64)
-        return tuple(int(x) for x in check_canonical(indptr, indices, data, bounds, symmetric,
-                                                     allow_loops))
+        key = np.uint64(rng.integers(0, 2**63))  # any key: the answers must not depend on it
+        return tuple(int(x) for x in check_canonical(indptr, indices, data, data.view(np.uint64),
+                                                     bounds, symmetric, allow_loops, key))
 
     path = [[1], [0, 2], [1]]
     for blocks in ((0,), (0, 1), (0, 2), (0, 1, 2)):
@@ -278,3 +281,10 @@ def test_kernel_counts():
         assert run(path, values=[1, 1, 2, 1], blocks=blocks)[0] > 0  # 1-2 weighs 2, 2-1 1
         assert run(path, values=[1, 1, 2, 2], blocks=blocks) == (0, 0, 2)
         assert run(path, values=[0, 0, 1, 1], blocks=blocks)[0] > 0  # explicit zeros
+        # every row and column holds the same values, yet 0-1 weighs 2 one way and 3 the other
+        cycle = [[1, 3], [0, 2], [1, 3], [0, 2]]
+        assert run(cycle, values=[2, 3, 2, 3, 3, 2, 3, 2], blocks=blocks) == (0, 0, 8)
+        assert run(cycle, values=[2, 3, 3, 2, 2, 3, 3, 2], blocks=blocks)[0] > 0
+        # one edge per side of the diagonal, but 1-3 and 2-0 are not each other's mirror
+        assert run([[2], [3], [], []], symmetric=False, blocks=blocks) == (0, 0, 0)
+        assert run([[], [3], [0], []], blocks=blocks)[0] > 0

@@ -8,7 +8,6 @@ d the row lengths, memory O(m + n); no global sort of the arcs.
 import numpy as np
 from numba import njit, prange
 
-from .fastrp import prefetch_row
 
 # merge rules for arcs given more than once
 DUP_SUM = 0
@@ -456,82 +455,56 @@ def gather_tokens(buf, spans, column, width):
 # ----------------------------------------------------------------------------- canonical input
 
 
-#: Entries ahead whose row cursor (first distance) and mirror entry (second) are prefetched.
-_CURSOR_AHEAD = 32
-_MIRROR_AHEAD = 16
+@njit(inline="always")
+def _mix(z):
+    """splitmix64's finaliser: a bijection of uint64 whose outputs look independent."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(inline="always")
+def _entry_hash(i, j, bits, key):
+    return _mix(_mix(_mix(i ^ key) + j) + bits)
 
 
 @njit(cache=True, parallel=True)
-def check_canonical(indptr, indices, data, bounds, symmetric, allow_loops):
+def check_canonical(indptr, indices, data, bits, bounds, symmetric, allow_loops, key):
     """Whether a CSR matrix is already in :func:`graphembed.as_csr`'s canonical form.
 
-    ``indptr`` must already be known non-decreasing from 0 to ``len(indices)`` (the caller checks
-    it in O(n)). The rows are split into the blocks ``bounds[t] .. bounds[t + 1]``, checked in
-    parallel, each in one pass over its entries: every row's columns strictly increase (sorted,
-    no duplicates) and lie in 0..n-1; every value is finite and positive; no diagonal entry
-    unless ``allow_loops``. If ``symmetric``, every entry (i, j) above the diagonal must meet its
-    mirror (j, i), with the same value, under a cursor that walks row j: a block starting at row
-    a first points the cursor of every row j >= a at the row's first column >= a (a binary
-    search), then, as its rows i go up, each entry (i, j) with j > i must find exactly ``i`` at
-    row j's cursor, which then moves on. Each mirror is matched at most once (cursors only move
-    forward, and blocks own disjoint columns), so when as many entries lie below the diagonal as
-    above, every one is matched: the matrix equals its transpose. The cursors and mirrors of
-    upcoming entries are prefetched (they are random accesses).
+    ``indptr`` (int64) must already be known non-decreasing from 0 to ``len(indices)`` (the
+    caller checks it in O(n)); ``bits`` is ``data`` viewed as unsigned integers of its width.
+    The rows are split into the blocks ``bounds[t] .. bounds[t + 1]``, checked in parallel, each
+    in one sequential pass over its entries: every row's columns strictly increase (sorted, no
+    duplicates) and lie in 0..n-1; every value is finite and positive; no diagonal entry unless
+    ``allow_loops``. If ``symmetric``, the matrix must equal its transpose: the set of its
+    off-diagonal entries (i, j, value) must equal the set of (j, i, value). Both sets are
+    summed under a hash keyed by ``key`` (a random 64-bit key drawn per call: three rounds of
+    splitmix64's finaliser over i, j and the value's bits), and the two sums compared. Equal
+    sets give equal sums; different sets give equal sums with probability about 2⁻⁶⁴ for a key
+    the input could not know — no memory is needed, and unlike matching every entry with its
+    mirror (random accesses, a cache miss or two per entry) the pass only streams.
 
-    Time O(nnz + B n log d) for B blocks and row lengths d; memory 8 (n - a) bytes for a block
-    starting at row a (nothing if not ``symmetric``). Nothing is written but the cursors.
+    Time O(nnz) (one streaming pass), memory O(B) for B blocks. Nothing is written.
 
     Returns ``(bad, loops, not_one)``: the number of rows that break a rule (0: canonical; 1 is
-    added when the two sides of the diagonal differ in size), the number of diagonal entries,
-    and the number of values that are not 1 once rounded to float32.
+    added when the matrix is not symmetric), the number of diagonal entries, and the number of
+    values that are not 1 once rounded to float32.
     """
     n = indptr.shape[0] - 1
-    nnz = indices.shape[0]
     nblocks = bounds.shape[0] - 1
-    # 2-D views for the prefetch intrinsic
-    indices2 = indices.reshape((1, nnz))
-    data2 = data.reshape((1, nnz))
-    indptr2 = indptr.reshape((1, n + 1))
+    forward = np.zeros(nblocks, dtype=np.uint64)
+    mirrored = np.zeros(nblocks, dtype=np.uint64)
     bad = 0
     loops = 0
     not_one = 0
-    upper = 0
-    lower = 0
     for t in prange(nblocks):
-        first = bounds[t]
-        last = bounds[t + 1]
-        m = n - first if symmetric else 0
-        cursor = np.empty(m, dtype=np.int64)  # row j's next unmatched position
-        cursor2 = cursor.reshape((1, m))
-        for j in range(first, first + m):
-            a = indptr[j]
-            b = indptr[j + 1]
-            while a < b:
-                mid = (a + b) >> 1
-                if indices[mid] < first:
-                    a = mid + 1
-                else:
-                    b = mid
-            cursor[j - first] = a
-        stop = indptr[last]
-        for i in range(first, last):
+        f = np.uint64(0)
+        r = np.uint64(0)
+        for i in range(bounds[t], bounds[t + 1]):
             prev = -1
+            ui = np.uint64(i)
             for p in range(indptr[i], indptr[i + 1]):
-                if symmetric:
-                    ahead = p + _CURSOR_AHEAD
-                    if ahead < stop:
-                        k = np.int64(indices[ahead])
-                        if first <= k < n:
-                            prefetch_row(cursor2, 0, k - first)
-                            prefetch_row(indptr2, 0, k + 1)
-                    ahead = p + _MIRROR_AHEAD
-                    if ahead < stop:
-                        k = np.int64(indices[ahead])
-                        if first <= k < n:
-                            q = cursor[k - first]
-                            if q < nnz:
-                                prefetch_row(indices2, 0, q)
-                                prefetch_row(data2, 0, q)
                 j = np.int64(indices[p])
                 x = data[p]
                 if j <= prev or j >= n or not (x > 0) or not (x < np.inf):
@@ -546,15 +519,12 @@ def check_canonical(indptr, indices, data, bounds, symmetric, allow_loops):
                         bad += 1
                         break
                 elif symmetric:
-                    if j > i:
-                        q = cursor[j - first]
-                        if q >= indptr[j + 1] or indices[q] != i or data[q] != x:
-                            bad += 1
-                            break
-                        cursor[j - first] = q + 1
-                        upper += 1
-                    else:
-                        lower += 1
-    if symmetric and upper != lower:
+                    uj = np.uint64(j)
+                    v = np.uint64(bits[p])
+                    f += _entry_hash(ui, uj, v, key)
+                    r += _entry_hash(uj, ui, v, key)
+        forward[t] = f
+        mirrored[t] = r
+    if symmetric and forward.sum() != mirrored.sum():
         bad += 1
     return bad, loops, not_one
