@@ -48,7 +48,9 @@ def _fault(spark, stage, func, arity):
     """``func`` wrapped for fault injection and, optionally, per-task metrics.
 
     ``spark.graphembed.injectFailure=stage:once`` fails every task's first attempt of ``stage``
-    (Spark retries it), ``stage:always`` every attempt: the tests use it to show that retries
+    (Spark retries it), ``stage:always`` every attempt, ``stage:mid`` every task's first attempt
+    of a ``mapInArrow`` stage mid-way — after ``func`` has taken its first input batch and asks
+    for the next (so a writer has a file half written): the tests use them to show that retries
     give identical output and that a failed job publishes nothing.
     ``spark.graphembed.taskMetrics=DIR`` (benchmarks, local file systems) appends one JSON line per
     call to ``DIR``: stage, CPU seconds, tracemalloc peak of the Python side (numpy arrays and
@@ -128,7 +130,10 @@ def _fault(spark, stage, func, arity):
         record(cpu, peak, sum(getattr(a, "num_rows", 0) for a in args))
         return result
 
-    if arity == 1:
+    if arity == 1 and mode == "mid":
+        def wrapped(a):
+            return measured(_failing_mid_task(a, stage, marker) if failing else a)
+    elif arity == 1:
         def wrapped(a):
             check()
             return measured(a)
@@ -137,6 +142,29 @@ def _fault(spark, stage, func, arity):
             check()
             return measured(a, b)
     return wrapped
+
+
+def _failing_mid_task(batches, stage, marker):
+    """The batches of a first attempt, failing when the second is asked for (later attempts:
+    unchanged)."""
+    import os
+
+    from pyspark import TaskContext
+
+    ctx = TaskContext.get()
+    attempt = ctx.attemptNumber() if ctx else 0
+    if attempt > 0:
+        yield from batches
+        return
+    for i, batch in enumerate(batches):
+        if i:
+            break
+        yield batch
+    if marker:
+        os.makedirs(marker, exist_ok=True)
+        name = f"{stage}-p{ctx.partitionId() if ctx else 0}-a{attempt}-mid-{os.getpid()}"
+        open(os.path.join(marker, name), "w").close()
+    raise RuntimeError(f"injected failure in stage {stage!r} mid-task (attempt {attempt})")
 
 
 @contextlib.contextmanager
@@ -181,9 +209,27 @@ def _task_slots(spark, parts):
                                  "part int, slot int")
 
 
+def _by_task(df, slots, key):
+    """``df`` (with ``part``) shuffled so that each graph partition is one task (``slots``:
+    the :func:`_task_slots` table and its length) and sorted by ``(part, key)`` within it."""
+    from pyspark.sql import functions as F
+
+    slots, n = slots
+    return (df.join(F.broadcast(slots), "part").repartition(n, "slot")
+            .sortWithinPartitions("part", key).drop("slot"))
+
+
 def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_nodes, directed,
-                     timings):
-    """Exact distributed FastRP; returns ``node, embedding`` (materialised) and stats."""
+                     timings, keys_are_ids=False):
+    """Exact distributed FastRP; returns ``node, embedding`` (materialised) and stats.
+
+    Before the steps, every partition's arcs are written once as one Parquet file sorted by
+    target key (``fastrp/arc_files``), beside its fan-out file (which of its owned rows each
+    other partition holds as a ghost, ``fastrp/fanout_files``); the same pass yields the ghost
+    table. Each step then shuffles and sorts vectors only — the owned rows and the ghost copies
+    the previous step emitted — and every task merges them with its partition's arc file as
+    both stream (``graphembed.distributed.fastrp_merge_step``). ``keys_are_ids``: every node's
+    key is its id (integer ids), so the arcs need no join for their target's key."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -199,54 +245,76 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     rank = Window.partitionBy("part").orderBy("node")
     nodes_p = _write(nodes.join(assign, "node")
                      .select("part", (F.row_number().over(rank) - 1).cast("int").alias("li"),
-                             "node", "key", "degree"), f"{work}/fastrp/nodes")
-    owned_counts = {r["part"]: r["count"] for r in nodes_p.groupBy("part").count().collect()}
-    # arcs as the stream reads them: owning partition, source row, target key (written once)
-    arcs_p = _write(
-        arcs.join(nodes_p.select(F.col("node").alias("src"), "part", F.col("li").alias("si")),
-                  "src")
-        .join(nodes_p.select(F.col("node").alias("dst"), F.col("key").alias("dkey"),
-                             F.col("part").alias("pd")), "dst"),
-        f"{work}/fastrp/arcs")
-    ghosts = _write(arcs_p.where(F.col("part") != F.col("pd"))
-                    .select(F.col("dst").alias("node"), "part").distinct(),
-                    f"{work}/fastrp/ghosts")
-    n_ghosts = ghosts.count()
-    timings["fastrp_ghosts"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    init = functools.partial(D.table_batches, func=D.fastrp_initial, settings=settings)
-    state = _write(nodes_p.mapInArrow(_fault(spark, "initial", init, 1), D.FASTRP_STATE_SCHEMA),
-                   f"{work}/fastrp/step0")
-    timings["fastrp_initial"] = time.perf_counter() - t0
+                             "node", "key", "degree", "arcs"), f"{work}/fastrp/nodes")
+    counts = nodes_p.groupBy("part").agg(F.count(F.lit(1)).alias("n"),
+                                         F.sum("arcs").alias("a")).collect()
+    owned_counts = {int(r["part"]): int(r["n"]) for r in counts}
+    arc_counts = {int(r["part"]): int(r["a"] or 0) for r in counts}
+    slots = (_task_slots(spark, sorted(owned_counts)), len(owned_counts))
 
     def ukey(col):
         return F.col(col).bitwiseXOR(F.lit(-(1 << 63))).alias("ukey")
 
-    no_vec = F.lit(None).cast("array<float>")
-    arc_rows = arcs_p.select(
-        "part", ukey("dkey"), F.lit(D.ARC).alias("kind"), F.col("si").alias("li"),
-        (F.col("weight").cast("float") if weighted else F.lit(1.0).cast("float")).alias("w"),
-        F.lit(0).cast("long").alias("node"), F.lit(0).cast("long").alias("key"),
-        F.lit(0.0).alias("degree"), no_vec.alias("P"), no_vec.alias("E"))
-    slots = _task_slots(spark, sorted(owned_counts))
+    # every arc with its source row and its target's sort key, in the order the steps read
+    # them; the writer lays each partition's arcs down once and yields its distinct targets.
+    # With integer ids a node's key is its id, so the target's key needs no join.
+    src_side = nodes_p.select(F.col("node").alias("src"), "part", F.col("li").alias("si"))
+    with_src = arcs.join(src_side, "src")
+    if keys_are_ids:
+        with_key = with_src.select("*", ukey("dst"))
+    else:
+        with_key = with_src.join(nodes_p.select(F.col("node").alias("dst"), ukey("key")), "dst")
+    arc_rows = with_key.select(
+        "part", "ukey", "si",
+        (F.col("weight") if weighted else F.lit(1.0)).cast("float").alias("w"))
+    arc_dir = f"{work}/fastrp/arc_files"
+    write_arcs = functools.partial(D.write_arc_files, directory=arc_dir)
+    targets = (_by_task(arc_rows, slots, "ukey")
+               .mapInArrow(_fault(spark, "arcs", write_arcs, 1), D.TARGETS_SCHEMA))
+    # the ghosts: targets owned by another partition (keys are unique, one per node)
+    owners = nodes_p.select(ukey("key"), "node", "degree", F.col("part").alias("owner"),
+                            F.col("li").alias("oli"))
+    ghosts = _write(targets.join(owners, "ukey").where(F.col("owner") != F.col("part"))
+                    .select("part", "ukey", "node", "degree", "owner", "oli"),
+                    f"{work}/fastrp/ghosts")
+    fan_dir = f"{work}/fastrp/fanout_files"
+    write_fan = functools.partial(D.write_fanout_files, directory=fan_dir)
+    fan = ghosts.select(F.col("owner").alias("part"), F.col("oli").alias("li"),
+                        F.col("part").alias("dest"))
+    fan_counts = {int(r["part"]): int(r["rows"]) for r in _write(
+        _by_task(fan, slots, "li").mapInArrow(_fault(spark, "fanout", write_fan, 1),
+                                              D.PART_FILES_SCHEMA),
+        f"{work}/fastrp/fanout").collect()}
+    n_ghosts = sum(fan_counts.values())
+    timings["fastrp_ghosts"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     k = len(settings["iteration_weights"])
+    if k == 0:
+        init = functools.partial(D.table_batches, func=D.fastrp_initial, settings=settings)
+        state = _write(nodes_p.drop("arcs").mapInArrow(_fault(spark, "initial", init, 1),
+                                                       D.FASTRP_STATE_SCHEMA),
+                       f"{work}/fastrp/step0")
+    else:
+        init = functools.partial(D.fastrp_initial_stream, settings=settings)
+        owned0 = nodes_p.drop("arcs").mapInArrow(_fault(spark, "initial", init, 1),
+                                                 D.VECTOR_STREAM_SCHEMA)
+        ghosts0 = ghosts.mapInArrow(
+            functools.partial(D.fastrp_initial_ghosts, settings=settings),
+            D.VECTOR_STREAM_SCHEMA)
+        state = _write(owned0.unionByName(ghosts0), f"{work}/fastrp/step0")
+    timings["fastrp_initial"] = time.perf_counter() - t0
+    arc_reader = D.PartFileReader(arc_dir, arc_counts)
+    fan_reader = D.PartFileReader(fan_dir, fan_counts)
     for step in range(1, k + 1):
         t0 = time.perf_counter()
-        own_rows = state.select("part", ukey("key"), F.lit(D.VECTOR).alias("kind"), "li",
-                                F.lit(1.0).cast("float").alias("w"), "node", "key", "degree",
-                                "P", "E")
-        ghost_rows = (ghosts.join(state.select("node", "key", "P"), "node")
-                      .select("part", ukey("key"), F.lit(D.VECTOR).alias("kind"),
-                              F.lit(-1).alias("li"), F.lit(1.0).cast("float").alias("w"),
-                              "node", "key", F.lit(0.0).alias("degree"), "P",
-                              no_vec.alias("E")))
-        stream = (own_rows.unionByName(ghost_rows).unionByName(arc_rows)
-                  .join(F.broadcast(slots), "part")
-                  .repartition(len(owned_counts), "slot")
-                  .sortWithinPartitions("part", "ukey", "kind"))
-        func = functools.partial(D.fastrp_stream_step, settings=settings, step=step,
-                                 owned_counts=owned_counts, weighted=weighted)
-        new = stream.mapInArrow(_fault(spark, "propagate", func, 1), D.FASTRP_STATE_SCHEMA)
+        last = step == k
+        func = functools.partial(D.fastrp_merge_step, settings=settings, step=step,
+                                 owned_counts=owned_counts, arcs=arc_reader,
+                                 fanout=None if last else fan_reader, weighted=weighted,
+                                 last=last)
+        new = _by_task(state, slots, "ukey").mapInArrow(
+            _fault(spark, "propagate", func, 1),
+            D.FASTRP_STATE_SCHEMA if last else D.VECTOR_STREAM_SCHEMA)
         state = _write(new, f"{work}/fastrp/step{step}")
         timings[f"fastrp_step{step}"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -549,7 +617,7 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
         if method == "fastrp":
             emb, stats = fastrp_embedding(spark, graph_dir, assign, work, dim=dim, seed=seed,
                                           params=params, num_nodes=n_nodes, directed=directed,
-                                          timings=timings)
+                                          timings=timings, keys_are_ids=mapping is None)
             stats["settings"] = {k: (list(v) if isinstance(v, tuple) else v)
                                  for k, v in stats["settings"].items()}
         else:

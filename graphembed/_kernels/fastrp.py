@@ -407,3 +407,43 @@ def stream_accumulate(ukey, kind, li, w, weighted, p_off, p_val, e_off, e_val, c
                 for j in range(dim):
                     acc[s, j] += cur[j]
     return -1
+
+
+@njit(cache=True, nogil=True)
+def merge_accumulate(vkey, vli, p_off, p_val, e_off, e_val, akey, asi, aw, a0, weighted, acc,
+                     E):
+    """One batch of a partition's vector rows merged with its arcs (distributed FastRP).
+
+    ``vkey``: the vector rows' sort keys, strictly increasing; ``akey, asi, aw``: arcs (target's
+    sort key, source row, weight) sorted by ``akey``, read from position ``a0``. For every vector
+    row in order, its ``E`` row is copied to ``E[li]`` if it is owned (``vli >= 0``), then every
+    arc into it adds its ``P``: ``acc[si] += w · P`` (``w`` 1 when not ``weighted``). So each owned
+    row sums its neighbours by increasing key with the float32 operations of
+    :func:`stream_accumulate` (and graphembed.fastrp). Returns the position of the first arc not
+    consumed (all arcs with keys up to the batch's last are), or ``-(a + 1)`` when arc ``a``'s
+    target has no vector row (its key falls between two vector rows).
+    """
+    dim = acc.shape[1]
+    m = akey.shape[0]
+    a = a0
+    for r in range(vkey.shape[0]):
+        k = vkey[r]
+        if a < m and akey[a] < k:
+            return -a - 1
+        u = vli[r]
+        if u >= 0:
+            o = e_off[r]
+            for j in range(dim):
+                E[u, j] = e_val[o + j]
+        o = p_off[r]
+        while a < m and akey[a] == k:
+            s = asi[a]
+            if weighted:
+                x = aw[a]
+                for j in range(dim):
+                    acc[s, j] += x * p_val[o + j]
+            else:
+                for j in range(dim):
+                    acc[s, j] += p_val[o + j]
+            a += 1
+    return a

@@ -14,6 +14,8 @@ Modules, one concern each (imports only point down this list):
 * :mod:`.arrow` — vectors to and from Arrow list columns; small ``mapInArrow`` bodies.
 * :mod:`.local` — a partition's local CSR, its ghost table, halos and member subgraphs.
 * :mod:`.fastrp_stream` — exact FastRP: initial rows, streamed propagation steps, standardisation.
+* :mod:`.fastrp_merge` — exact FastRP with the arcs written once per partition and each step's
+  vectors merged with them as both stream (what the Spark job runs).
 * :mod:`.subgraph` — walk/orbit methods on a member subgraph; Procrustes alignment.
 * :mod:`.distne` — DistNE border levels: internal embedding beside a smoothed border embedding.
 * :mod:`.landmarks` — IRWE landmark mode: one basis fitted on a global sample of nodes.
@@ -73,6 +75,7 @@ from .local import (  # noqa: F401
 )
 from .fastrp_stream import (  # noqa: F401
     fastrp_settings,
+    _initial_rows,
     _add_normalized,
     fastrp_initial,
     FASTRP_STATE_SCHEMA,
@@ -88,6 +91,30 @@ from .fastrp_stream import (  # noqa: F401
     moments_batches,
     standardize_scale,
     finish_batches,
+)
+from .fastrp_merge import (  # noqa: F401
+    VECTOR_STREAM_SCHEMA,
+    VECTOR_STREAM_COLUMNS,
+    ARC_INPUT_COLUMNS,
+    GHOST_SCHEMA,
+    TARGETS_SCHEMA,
+    PART_FILES_SCHEMA,
+    _filesystem,
+    part_file,
+    _PartFiles,
+    _arc_file_schema,
+    _fanout_file_schema,
+    write_arc_files,
+    write_fanout_files,
+    PartFileReader,
+    TableReader,
+    _ArcCursor,
+    fastrp_initial_ghosts,
+    fastrp_merge_step,
+    vectors_to_binary,
+    _binary_buffers,
+    vectors_from_binary,
+    fastrp_initial_stream,
 )
 from .subgraph import (  # noqa: F401
     SUBGRAPH_SCHEMA,
@@ -158,6 +185,22 @@ __all__ = [
     "stream_sort_key",
     "fastrp_stream_table",
     "fastrp_stream_step",
+    "VECTOR_STREAM_SCHEMA",
+    "VECTOR_STREAM_COLUMNS",
+    "ARC_INPUT_COLUMNS",
+    "GHOST_SCHEMA",
+    "TARGETS_SCHEMA",
+    "PART_FILES_SCHEMA",
+    "part_file",
+    "write_arc_files",
+    "write_fanout_files",
+    "PartFileReader",
+    "TableReader",
+    "fastrp_initial_ghosts",
+    "fastrp_merge_step",
+    "vectors_to_binary",
+    "vectors_from_binary",
+    "fastrp_initial_stream",
     "column_moments",
     "MOMENTS_SCHEMA",
     "moments_batches",

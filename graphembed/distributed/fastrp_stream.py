@@ -4,7 +4,9 @@ propagation step streamed through a task one Arrow batch at a time, and the stan
 Each step is ``N_i = A·N_{i-1}``, ``E += α_i·norm(N_i)``. A task reads its partition's owned and
 ghost vectors and its arcs sorted by target key and accumulates them in the float32 order of
 graphembed.fastrp, so the result matches one machine's to the bit before standardisation while
-the task holds two owned x dim buffers, never its ghost rows.
+the task holds two owned x dim buffers, never its ghost rows. (The Spark job lays the arcs down
+once and streams only vectors through each step: :mod:`.fastrp_merge`; the one-stream step here
+is its reference in the tests.)
 """
 
 from __future__ import annotations
@@ -78,6 +80,19 @@ def _add_normalized(E, X, alpha, normalize, block=8192):
         E[a:a + block] += f[:, None] * x
 
 
+def _initial_rows(keys, degree, settings):
+    """``N_0`` rows: each node's random row (from its key alone) times ``degree^β``."""
+    from ..fastrp import random_rows
+
+    P = random_rows(np.asarray(keys, np.int64).view(np.uint64), settings["dim"],
+                    sparsity=settings["sparsity"], random_state=settings["random_state"])
+    L = np.zeros(len(degree), dtype=np.float32)
+    nz = degree > 0
+    L[nz] = np.power(degree[nz], settings["normalization_strength"])
+    P *= L[:, None]
+    return P
+
+
 def fastrp_initial(nodes, *, settings):
     """Per partition: ``N_0 = L·R`` and ``E = α_0·norm(N_0)`` for owned nodes.
 
@@ -87,17 +102,7 @@ def fastrp_initial(nodes, *, settings):
     """
     import pyarrow as pa
 
-    from ..fastrp import random_rows
-
-    dim = settings["dim"]
-    keys = _np(nodes, "key", np.int64).view(np.uint64)
-    deg = _np(nodes, "degree", np.float64)
-    P = random_rows(keys, dim, sparsity=settings["sparsity"],
-                    random_state=settings["random_state"])
-    L = np.zeros(len(deg), dtype=np.float32)
-    nz = deg > 0
-    L[nz] = np.power(deg[nz], settings["normalization_strength"])
-    P *= L[:, None]
+    P = _initial_rows(_np(nodes, "key", np.int64), _np(nodes, "degree", np.float64), settings)
     E = np.zeros_like(P)
     _add_normalized(E, P, settings["self_influence"], settings["normalize"])
     return pa.table({

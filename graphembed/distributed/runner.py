@@ -10,14 +10,19 @@ import numpy as np
 from .._validation import check_choice, check_int
 from .arrow import _np, vectors_from_arrow, vectors_to_arrow
 from .distne import distne_partition
+from .fastrp_merge import (
+    TableReader,
+    fastrp_initial_ghosts,
+    fastrp_initial_stream,
+    fastrp_merge_step,
+)
 from .fastrp_stream import (
     column_moments,
     fastrp_initial,
     fastrp_settings,
-    fastrp_stream_step,
-    fastrp_stream_table,
     finish_batches,
     standardize_scale,
+    stream_sort_key,
 )
 from .landmarks import (
     fit_landmarks,
@@ -62,8 +67,10 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
 
     The same adapters and the same dataflow as ``spark_jobs/embed.py``: random rows from the
     global keys, each ghost vector shipped once per partition that needs it, column moments
-    reduced across partitions for the final standardisation; each step streams a partition's
-    sorted vector and arc rows through :func:`fastrp_stream_step` in batches of ``batch_rows``.
+    reduced across partitions for the final standardisation; each partition's arcs are sorted by
+    target key once, and each step streams its sorted vector rows through
+    :func:`fastrp_merge_step`, which merges them with the arcs (vectors and arcs in batches of
+    ``batch_rows``) and emits the next step's owned and ghost rows.
     Equals :func:`graphembed.fastrp` up to float rounding. Returns (E float32 (n, dim) in row order, stats dict with the number of
     vectors exchanged). Time O(k·(nnz + ghosts)·dim), memory O(n·dim) (one process).
 
@@ -92,27 +99,51 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
     src, dst = _np(arcs, "src"), _np(arcs, "dst")
     arcs = arcs.append_column("si", pa.array(li[src])).append_column("dkey", pa.array(keys[dst]))
     g_node, g_part = ghost_pairs(_np(arcs, "part"), dst, parts[dst])
-    arcs_by = _split(arcs)
     owned_counts = {int(p): int(c) for p, c in zip(*np.unique(parts, return_counts=True))}
-    state = {p: fastrp_initial(t, settings=settings) for p, t in _split(nodes).items()}
+    # laid down once: each partition's arcs sorted by target key, and its fan-out (which owned
+    # rows which other partition holds as ghosts), as the Spark job writes them to files
+    ukey = stream_sort_key(keys)
+    w = _np(arcs, "weight", np.float32) if g.weights is not None else np.ones(len(src), np.float32)
+    arc_tables, fan_tables = {}, {}
+    for p, t in _split(pa.table({"part": _np(arcs, "part"), "ukey": ukey[dst],
+                                 "si": li[src], "w": w})).items():
+        arc_tables[p] = t.take(pa.array(np.argsort(_np(t, "ukey"), kind="stable")))
+    for p, t in _split(pa.table({"part": parts[g_node], "li": li[g_node],
+                                 "dest": g_part.astype(np.int32)})).items():
+        fan_tables[p] = t.take(pa.array(np.lexsort((_np(t, "dest"), _np(t, "li")))))
+    arc_reader = TableReader(arc_tables, batch_rows)
+    fan_reader = TableReader(fan_tables, batch_rows)
+    # the first step's vectors: the owned rows and every ghost's N_0, computed where it is needed
+    owned0 = pa.concat_tables([fastrp_initial(t, settings=settings)
+                               for t in _split(nodes).values()])
+    vectors = pa.Table.from_batches(list(fastrp_initial_stream(
+        nodes.select(["part", "li", "node", "key", "degree"]).to_batches(),
+        settings=settings)))
+    ghost_table = pa.table({"part": g_part.astype(np.int32), "ukey": ukey[g_node],
+                            "node": g_node, "degree": _np(nodes, "degree", np.float64)[g_node]})
+    ghosts0 = list(fastrp_initial_ghosts(ghost_table.to_batches(), settings=settings))
+    vectors = pa.concat_tables([vectors, pa.Table.from_batches(
+        ghosts0, schema=vectors.schema) if ghosts0 else vectors.schema.empty_table()])
     exchanged = 0
-    for step in range(1, len(settings["iteration_weights"]) + 1):
-        everything = pa.concat_tables(list(state.values()))
-        by_node = np.argsort(_np(everything, "node"))
-        new = {}
-        for p, own in state.items():
-            sel = g_node[g_part == p]
-            exchanged += len(sel)
-            ghosts = everything.take(pa.array(by_node[sel])).select(["node", "key", "P"])
-            part_arcs = arcs_by.get(p, arcs.schema.empty_table())
-            stream = fastrp_stream_table(own, ghosts, part_arcs)
+    k = len(settings["iteration_weights"])
+    state = {p: t for p, t in _split(owned0).items()}
+    for step in range(1, k + 1):
+        last = step == k
+        out = []
+        for p, stream in _split(vectors).items():
+            exchanged += int(np.sum(_np(stream, "li") < 0))
+            stream = stream.take(pa.array(np.argsort(_np(stream, "ukey"))))
             # small batches, so that vectors and their arcs straddle batch boundaries
-            out = list(fastrp_stream_step(stream.to_batches(max_chunksize=batch_rows),
+            out += list(fastrp_merge_step(stream.to_batches(max_chunksize=batch_rows),
                                           settings=settings, step=step,
-                                          owned_counts=owned_counts,
-                                          weighted=g.weights is not None))
-            new[p] = pa.Table.from_batches(out)
-        state = new
+                                          owned_counts=owned_counts, arcs=arc_reader,
+                                          fanout=None if last else fan_reader,
+                                          weighted=g.weights is not None, last=last,
+                                          batch_rows=batch_rows))
+        if last:
+            state = _split(pa.Table.from_batches(out))
+        else:
+            vectors = pa.Table.from_batches(out)
     everything = pa.concat_tables(list(state.values()))
     mean = scale = None
     if settings["standardize"]:
