@@ -7,9 +7,14 @@ Runs ``spark_jobs/embed.py``'s ``run`` (clean, hash partition, ghost table, 4 Fa
 standardisation, output) on bench/spark/rmat.py graphs with partitions = arcs / arcs-per-task,
 in one SparkSession. Stage seconds come from the job's _meta.json; per-task CPU seconds, peak
 Python memory (tracemalloc) and the Python workers' peak RSS and Arrow pool from the job's
-task-metrics hook. Fits seconds = a + b·edges per
-stage (least squares over the sizes run). Writes bench/spark/results/NAME.json and .md
-(``--name``, default ``pipeline``).
+task-metrics hook. Shuffle bytes come from Spark's event log (``spark.eventLog.enabled``, in the
+work folder): the bench labels every Spark job with the table the job writes (it wraps
+``embed._write``, which every stage of the FastRP job ends with, so that ``fastrp/step2`` is the
+second propagation step) and sums the tasks' "Shuffle Bytes Written" per label. Fits seconds =
+a + b·edges per stage (least squares over the sizes run). Writes bench/spark/results/NAME.json
+and .md (``--name``, default ``pipeline``); the machine's load average is recorded before and
+after every size. The code measured is the checkout the script lies in (its ``graphembed`` and
+``spark_jobs``; the Python workers' ``graphembed`` path is recorded to show it).
 """
 
 import argparse
@@ -47,6 +52,8 @@ def main():
     work = Path(args.data) / "pipeline"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    events = work / "events"
+    events.mkdir()
     t0 = time.perf_counter()
     spark = common.session("graphembed-bench", master=args.master, conf={
         "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
@@ -54,9 +61,24 @@ def main():
         "spark.executorEnv.NUMBA_NUM_THREADS": "1",
         # drop the shuffle files of finished steps soon (each step shuffles its ghost vectors)
         "spark.cleaner.periodicGC.interval": "1min",
-        "spark.local.dir": str(work / "spark-local")})
+        "spark.local.dir": str(work / "spark-local"),
+        "spark.eventLog.enabled": "true", "spark.eventLog.dir": events.as_uri(),
+        "spark.eventLog.compress": "false"})
     spark.sparkContext.setLogLevel("ERROR")
     session_s = time.perf_counter() - t0
+    worker_graphembed = spark.sparkContext.parallelize([0], 1).map(
+        lambda _: __import__("graphembed").__file__).collect()[0]
+    label = {"tag": ""}
+    original_write = embed._write
+
+    def labelled_write(df, path):
+        # every job from here to the next write carries this table's name
+        name = "/".join(str(path).rstrip("/").split("/")[-2:])
+        df.sparkSession.sparkContext.setJobDescription(f"{label['tag']}|{name}")
+        label["cpu"].append((name, tree_cpu_s()))
+        return original_write(df, path)
+
+    embed._write = labelled_write
     rows = []
     for tag in args.sizes.split(","):
         edges = int(float(tag))
@@ -67,11 +89,21 @@ def main():
         P = max(1, int(round(2 * edges / args.arcs_per_task)))
         metrics = work / f"metrics-{tag}"
         spark.conf.set(embed.METRICS_CONF, str(metrics))
+        label["tag"] = tag
+        label["cpu"] = [("clean", tree_cpu_s())]
+        spark.sparkContext.setJobDescription(f"{tag}|clean")
+        load_before = os.getloadavg()
         t0 = time.perf_counter()
         meta = embed.run(spark, str(path), str(work / f"emb-{tag}"), method="fastrp",
                          partitions=P, dim=args.dim, seed=0,
                          params={"iteration_weights": "0,0,1,6.67"})
         wall = time.perf_counter() - t0
+        load_after = os.getloadavg()
+        label["cpu"].append(("end", tree_cpu_s()))
+        cpu_by_label = {}
+        for (name, c0), (_, c1) in zip(label["cpu"], label["cpu"][1:]):
+            cpu_by_label[name] = cpu_by_label.get(name, 0.0) + c1 - c0
+        spark.sparkContext.setJobDescription(None)
         spark.conf.unset(embed.METRICS_CONF)
         tasks = []
         for f in metrics.glob("*.jsonl"):
@@ -87,11 +119,20 @@ def main():
                "worker_maxrss_mb_max": float(max(t.get("worker_maxrss_mb", 0) for t in prop)),
                "worker_arrow_peak_mb_max": float(max(t.get("worker_arrow_peak_mb", 0)
                                                      for t in prop)),
-               "tasks_measured": len(tasks)}
+               "tasks_measured": len(tasks),
+               "loadavg_before": list(load_before), "loadavg_after": list(load_after),
+               # CPU seconds of the driver, the JVM and the Python workers (all processes of
+               # the run) from one labelled write to the next: what a stage cost, much less
+               # distorted by other jobs on the machine than its wall time
+               "cpu_s_by_table": cpu_by_label}
         rows.append(row)
         print(json.dumps(row), flush=True)
         shutil.rmtree(work / f"emb-{tag}", ignore_errors=True)
     spark.stop()
+    shuffle = shuffle_bytes(events)
+    for row in rows:
+        tag = next(t for t in args.sizes.split(",") if int(float(t)) == row["edges"])
+        row["shuffle_bytes_written"] = shuffle.get(tag, {})
     fits = {}
     if len(rows) >= 2:
         x = np.array([r["edges"] for r in rows], float)
@@ -102,6 +143,7 @@ def main():
     out = {"benchmark": "spark_pipeline", "master": args.master, "session_start_s": session_s,
            "arcs_per_task": args.arcs_per_task, "dim": args.dim, "rows": rows, "fits": fits,
            "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared with other jobs",
+           "worker_graphembed": worker_graphembed,
            "versions": {**versions(), "pyspark": pyspark.__version__}}
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / f"{args.name}.json").write_text(json.dumps(out, indent=2))
@@ -121,8 +163,75 @@ def main():
     lines.append("| Python worker peak RSS MB / Arrow pool peak MB (max) | " + " | ".join(
         f"{r['worker_maxrss_mb_max']:.0f} / {r['worker_arrow_peak_mb_max']:.0f}" for r in rows)
         + " | |")
+    steps = sorted({k for r in rows for k in r["shuffle_bytes_written"]
+                    if k.startswith("fastrp/step") and k != "fastrp/step0"})
+    for st in steps:
+        lines.append(f"| shuffle MB written, {st} | " + " | ".join(
+            f"{r['shuffle_bytes_written'].get(st, 0) / 2**20:.0f}" for r in rows) + " | |")
+    names = [k for k in rows[0]["cpu_s_by_table"]] if rows else []
+    for nm in names:
+        lines.append(f"| CPU s (all processes), {nm} | " + " | ".join(
+            f"{r['cpu_s_by_table'].get(nm, 0):.1f}" for r in rows) + " | |")
+    lines.append("| CPU s (all processes), whole job | " + " | ".join(
+        f"{sum(r['cpu_s_by_table'].values()):.1f}" for r in rows) + " | |")
+    lines.append("| shuffle MB written, whole job | " + " | ".join(
+        f"{sum(r['shuffle_bytes_written'].values()) / 2**20:.0f}" for r in rows) + " | |")
+    lines.append("| load average (1 min) before / after | " + " | ".join(
+        f"{r['loadavg_before'][0]:.1f} / {r['loadavg_after'][0]:.1f}" for r in rows) + " | |")
     (HERE / "results" / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def tree_cpu_s(root=None):
+    """User + system CPU seconds of process ``root`` (default: this one) and all processes
+    below it, from /proc (reaped children included); 0 where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    root = os.getpid() if root is None else root
+    stats = {}
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            text = (d / "stat").read_text()
+        except OSError:
+            continue
+        rest = text[text.rfind(")") + 2:].split()
+        stats[int(d.name)] = (int(rest[1]), sum(int(x) for x in rest[11:15]) / tick)
+    kids = {}
+    for pid, (ppid, _) in stats.items():
+        kids.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo += kids.get(pid, [])
+    return total
+
+
+def shuffle_bytes(events):
+    """{size tag: {table label: shuffle bytes written}} from the event logs in ``events``: each
+    task's "Shuffle Bytes Written", credited to the first job that lists the task's stage (its
+    description is ``tag|label``)."""
+    stage_job, job_desc, written = {}, {}, {}
+    for f in sorted(Path(events).rglob("*")):  # Spark 4 writes rolling logs in folders
+        if not f.is_file() or f.name.startswith((".", "appstatus")):
+            continue
+        for line in f.read_text().splitlines():
+            ev = json.loads(line)
+            kind = ev.get("Event")
+            if kind == "SparkListenerJobStart":
+                desc = (ev.get("Properties") or {}).get("spark.job.description") or "|other"
+                job_desc[ev["Job ID"]] = desc
+                for sid in ev.get("Stage IDs", []):
+                    stage_job.setdefault(sid, ev["Job ID"])
+            elif kind == "SparkListenerTaskEnd":
+                m = (ev.get("Task Metrics") or {}).get("Shuffle Write Metrics") or {}
+                sid = ev["Stage ID"]
+                written[sid] = written.get(sid, 0) + int(m.get("Shuffle Bytes Written", 0))
+    out = {}
+    for sid, b in written.items():
+        tag, _, name = job_desc.get(stage_job.get(sid), "|other").partition("|")
+        out.setdefault(tag, {})
+        out[tag][name] = out[tag].get(name, 0) + b
+    return out
 
 
 if __name__ == "__main__":
