@@ -66,6 +66,18 @@ def ge_spectral(g, A, dim, seed):
     return spectral(g, dim=dim, random_state=seed)
 
 
+def ge_spectral_prop(g, A, dim, seed):
+    import graphembed as ge
+
+    return ge.spectral_propagation(g, ge.spectral(g, dim=dim, random_state=seed))
+
+
+def ge_fastrp_prop(g, A, dim, seed):
+    import graphembed as ge
+
+    return ge.spectral_propagation(g, ge.fastrp(g, dim=dim, random_state=seed))
+
+
 def ge_irwe_position(g, A, dim, seed):
     from graphembed.walks import irwe_position
 
@@ -124,6 +136,9 @@ def kc_randne(g, A, dim, seed):
 METHODS = {
     "fastrp": ("graphembed fastrp (defaults, dim 128)", ge_fastrp, "graphembed"),
     "spectral": ("graphembed spectral (defaults)", ge_spectral, "graphembed"),
+    "spectral_prop": ("graphembed spectral + spectral_propagation", ge_spectral_prop,
+                      "graphembed"),
+    "fastrp_prop": ("graphembed fastrp + spectral_propagation", ge_fastrp_prop, "graphembed"),
     "irwe_position": ("graphembed irwe_position", ge_irwe_position, "graphembed"),
     "irwe_identity": ("graphembed irwe_identity", ge_irwe_identity, "graphembed"),
     "skn_spectral": ("scikit-network Spectral", skn_spectral, "sknetwork"),
@@ -134,8 +149,8 @@ METHODS = {
     "randne": ("karateclub RandNE", kc_randne, "karateclub"),
 }
 #: Methods run by default (irwe_* are slower and opt-in with --only).
-DEFAULT_METHODS = ("fastrp", "spectral", "skn_spectral", "skn_svd", "skn_rp", "prone",
-                   "pypi_fastrp", "randne")
+DEFAULT_METHODS = ("fastrp", "spectral", "spectral_prop", "fastrp_prop", "skn_spectral",
+                   "skn_svd", "skn_rp", "prone", "pypi_fastrp", "randne")
 PEERS = ("skn_spectral", "skn_svd", "skn_rp", "prone", "pypi_fastrp", "randne")
 
 
