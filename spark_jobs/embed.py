@@ -219,6 +219,26 @@ def _by_task(df, slots, key):
             .sortWithinPartitions("part", key).drop("slot"))
 
 
+def _fastrp_steps(spark, state, slots, work, *, settings, k, owned_counts, arcs, fanout,
+                  weighted, timings):
+    """The ``k`` propagation steps: each shuffles the vector stream by partition, sorted by key,
+    and merges it with the partition's arc file; returns the last step's owned rows."""
+    from graphembed import distributed as D
+
+    for step in range(1, k + 1):
+        t0 = time.perf_counter()
+        last = step == k
+        func = functools.partial(D.fastrp_merge_step, settings=settings, step=step,
+                                 owned_counts=owned_counts, arcs=arcs,
+                                 fanout=None if last else fanout, weighted=weighted, last=last)
+        new = _by_task(state, slots, "ukey").mapInArrow(
+            _fault(spark, "propagate", func, 1),
+            D.FASTRP_STATE_SCHEMA if last else D.VECTOR_STREAM_SCHEMA)
+        state = _write(new, f"{work}/fastrp/step{step}")
+        timings[f"fastrp_step{step}"] = time.perf_counter() - t0
+    return state
+
+
 def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_nodes, directed,
                      timings, keys_are_ids=False):
     """Exact distributed FastRP; returns ``node, embedding`` (materialised) and stats.
@@ -305,18 +325,10 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     timings["fastrp_initial"] = time.perf_counter() - t0
     arc_reader = D.PartFileReader(arc_dir, arc_counts)
     fan_reader = D.PartFileReader(fan_dir, fan_counts)
-    for step in range(1, k + 1):
-        t0 = time.perf_counter()
-        last = step == k
-        func = functools.partial(D.fastrp_merge_step, settings=settings, step=step,
-                                 owned_counts=owned_counts, arcs=arc_reader,
-                                 fanout=None if last else fan_reader, weighted=weighted,
-                                 last=last)
-        new = _by_task(state, slots, "ukey").mapInArrow(
-            _fault(spark, "propagate", func, 1),
-            D.FASTRP_STATE_SCHEMA if last else D.VECTOR_STREAM_SCHEMA)
-        state = _write(new, f"{work}/fastrp/step{step}")
-        timings[f"fastrp_step{step}"] = time.perf_counter() - t0
+    with _arrow_batch_rows(spark, D.merge_batch_rows(dim)):
+        state = _fastrp_steps(spark, state, slots, work, settings=settings, k=k,
+                              owned_counts=owned_counts, arcs=arc_reader, fanout=fan_reader,
+                              weighted=weighted, timings=timings)
     t0 = time.perf_counter()
     mean = scale = None
     if settings["standardize"]:

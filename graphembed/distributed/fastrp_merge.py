@@ -88,6 +88,13 @@ def vectors_from_binary(column, dim):
     return vals[off[0]:off[0] + m * dim].reshape(m, dim) if m else np.zeros((0, dim), np.float32)
 
 
+def merge_batch_rows(dim, target_bytes=8 << 20):
+    """Rows per Arrow batch of a step's vector stream, in and out: about ``target_bytes`` of
+    vectors (65,536 rows at dim 32), so that a task's peak stays near its owned rows' buffers
+    plus a few such batches, whatever the size of its partition."""
+    return stream_batch_rows(dim, target_bytes)
+
+
 def _filesystem(directory):
     """(pyarrow FileSystem, path) of a local path or a URI (file:, hdfs:, s3:, ...)."""
     from pyarrow import fs
@@ -381,6 +388,7 @@ def fastrp_merge_step(batches, *, settings, step, owned_counts, arcs, fanout=Non
     owned rows, then one row per ``fanout`` entry), or with ``last`` only the owned rows as
     :data:`~graphembed.distributed.fastrp_stream.FASTRP_STATE_SCHEMA`. Raises ValueError when an
     arc's target has no vector row, the stream or the arcs are out of order, or counts differ.
+    Output batches hold at most ``batch_rows`` rows (default :func:`merge_batch_rows`).
     Time O(arcs·dim + rows·dim); memory two owned × dim float32 buffers, one vector batch and
     about one arc chunk (plus the in-arcs of one target), whatever the partition's ghosts.
     """
@@ -391,7 +399,7 @@ def fastrp_merge_step(batches, *, settings, step, owned_counts, arcs, fanout=Non
 
     dim = settings["dim"]
     alpha = settings["iteration_weights"][step - 1]
-    rows_out = int(batch_rows or stream_batch_rows(dim))
+    rows_out = int(batch_rows or merge_batch_rows(dim))
     st = None
 
     def start(p):
