@@ -139,6 +139,7 @@ PROPAGATION_GRID = [
      dict(order=10, mu=0.2, theta=0.5)),
     ("fastrp", "fastrp", None),
     ("fastrp + prop(10, 0.2, 0.5)", "fastrp", dict(order=10, mu=0.2, theta=0.5)),
+    ("ProNE (nodevectors, reference)", "prone", None),
 ]
 
 
@@ -150,6 +151,26 @@ CONVERGENCE_GRID = [
     ("spectral oversampling=48", {"oversampling": 48}, None),
     ("spectral rounds=4, oversampling=48", {"rounds": 4, "oversampling": 48}, None),
 ]
+
+
+def _has_nodevectors():
+    import importlib.util
+
+    return importlib.util.find_spec("nodevectors") is not None
+
+
+def _prone(graph, dim):
+    """nodevectors' ProNE at its defaults on the symmetric 0/1 adjacency (as bench/peers.py)."""
+    import numpy as np
+    import scipy.sparse as sp
+    from nodevectors import ProNE
+
+    A = graph.to_scipy()
+    A = sp.csr_matrix(((A + A.T) > 0).astype(np.float64))
+    A.setdiag(0)
+    A.eliminate_zeros()
+    np.random.seed(0)  # its randomized SVD draws from numpy's global state
+    return ProNE(n_components=dim, verbose=False).fit_transform(A)
 
 
 def propagation_validation(args, grid=None, stem="spectral_propagation_validation",
@@ -174,6 +195,10 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
                 continue
             key = json.dumps(emb, sort_keys=True)
             t0 = time.perf_counter()
+            if emb == "prone":
+                if not _has_nodevectors():
+                    continue
+                base[key] = _prone(ds.graph, args.dim)
             if key not in base:
                 base[key] = (ge.fastrp(ds.graph, dim=args.dim) if emb == "fastrp"
                              else spectral(ds.graph, dim=args.dim, **emb))
@@ -195,7 +220,8 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
             with open(out + ".json", "w") as fh:
                 json.dump({"trials": trials, "dim": args.dim, "shuffles": args.shuffles}, fh,
                           indent=1)
-    labels = [g[0] for g in grid]
+    labels = [g[0] for g in grid if g[1] != "prone"]  # the reference row does not vote
+    refs = [g[0] for g in grid if g[1] == "prone"]
     community = [d for d in names if d in VALIDATION_GRAPHS]
     score = {(t["dataset"], t["setting"]): t for t in trials}
     ranks = {k: [] for k in labels}
@@ -225,7 +251,19 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
             cells.append("" if t is None else f"{t['validation_mean']:.4f} ("
                          f"{t['by_ratio']['0.5']:.4f} / {t['by_ratio']['0.9']:.4f})")
         lines.append(f"| {k} | {np.mean(ranks[k]):.2f} | " + " | ".join(cells) + " |")
+    for k in refs:
+        if not any((d, k) in score for d in names):
+            continue
+        cells = []
+        for d in names:
+            t = score.get((d, k))
+            cells.append("" if t is None else f"{t['validation_mean']:.4f} ("
+                         f"{t['by_ratio']['0.5']:.4f} / {t['by_ratio']['0.9']:.4f})")
+        lines.append(f"| {k} | – | " + " | ".join(cells) + " |")
     lines += ["", "Cells: mean over the three ratios (50 % / 90 %)."]
+    if refs:
+        lines += ["The ProNE row (a peer, run where nodevectors is installed: "
+                  "bench/.venv-peers, see PEERS.md) is a reference and is not ranked."]
     with open(out + ".json", "w") as fh:
         json.dump({"trials": trials, "dim": args.dim, "shuffles": args.shuffles,
                    "ranking": summary}, fh, indent=1)
