@@ -19,7 +19,7 @@ import pytest
 import graphembed as ge
 import graphembed.evaluation as evaluation
 import graphembed.methods as methods
-from graphembed import _validation, cli
+from graphembed import _estimate, _validation, cli
 from graphembed._validation import NotEnoughMemoryError
 
 
@@ -341,13 +341,13 @@ def get_method_settings(name, dim):
 def test_time_estimate_printed_before_the_work(workdir, capsys, monkeypatch):
     """evaluate says how long it will take (and the full protocol) before embedding, and says
     that compilation comes on top when the kernels are not cached."""
-    monkeypatch.setattr(cli, "_kernels_cached", lambda module: False)
+    monkeypatch.setattr(_estimate, "_kernels_cached", lambda module: False)
     with pytest.raises(WorkStarted):
         cli.main(EVAL)
     out = capsys.readouterr().out
     assert "estimated time: about" in out and "rough estimate" in out
     assert "one-time compilation" in out and "--full: 9 ratios × 10 shuffles, about" in out
-    monkeypatch.setattr(cli, "_kernels_cached", lambda module: True)
+    monkeypatch.setattr(_estimate, "_kernels_cached", lambda module: True)
     with pytest.raises(WorkStarted):
         cli.main(EVAL + ["--full"])
     out = capsys.readouterr().out
