@@ -557,8 +557,9 @@ def test_locality_relabelling_changes_no_bits(monkeypatch):
     runs = []
     for relabel in (False, True):
         if relabel:
-            monkeypatch.setattr(F, "_REORDER_MIN_NODES", 1)
-            monkeypatch.setattr(F, "_REORDER_SKEW", 1.0)
+            rows = importlib.import_module("graphembed._rows")
+            monkeypatch.setattr(rows, "_REORDER_MIN_NODES", 1)
+            monkeypatch.setattr(rows, "_REORDER_SKEW", 1.0)
             assert F.locality_order(ge.as_csr(graphs[0]).indptr) is not None
         out = []
         for G in graphs:
