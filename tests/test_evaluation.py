@@ -419,3 +419,21 @@ def test_degree_baseline_is_a_function_of_degree_only():
     assert np.array_equal(e.vectors, X) and e.meta["method"] == "degree"
     with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         degree_embedding(G, dim=0)
+
+
+def test_l1_penalty_fits_an_l1_model_without_deprecation_warnings():
+    """penalty='l1' with a scikit-learn solver must fit the L1 problem (sparse coefficients),
+    through whichever argument the installed scikit-learn takes, and warn about nothing."""
+    import warnings
+
+    from graphembed.evaluation.node_classification import _fit_one
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 30))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w1, _ = _fit_one(X, y, 0.1, "l1", "liblinear", 1000, 0)
+        w2, _ = _fit_one(X, y, 0.1, "l2", "liblinear", 1000, 0)
+    assert np.count_nonzero(w1 == 0) >= 20 and abs(w1[0]) > 0.1  # one informative feature
+    assert np.count_nonzero(w2 == 0) == 0

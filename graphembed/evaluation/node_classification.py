@@ -224,11 +224,23 @@ def _fit_one(X_fit, y, C, penalty, solver, max_iter, seed, tol=SKLEARN_TOL):
         return np.zeros(X_fit.shape[1]), (np.inf if positives else -np.inf)
     from sklearn.linear_model import LogisticRegression
 
-    kwargs = {} if penalty == "l2" else {"penalty": penalty}  # "l2" is the default
     clf = LogisticRegression(C=C, solver=solver, max_iter=max_iter, random_state=seed, tol=tol,
-                             **kwargs)
+                             **_penalty_kwargs(penalty))
     clf.fit(X_fit, y)
     return clf.coef_[0], float(clf.intercept_[0])
+
+
+def _penalty_kwargs(penalty):
+    """LogisticRegression's arguments for ``penalty``: from scikit-learn 1.8 on, an L1 penalty is
+    ``l1_ratio=1`` (``penalty=`` is deprecated there, removed in 1.10); before, ``penalty``."""
+    if penalty == "l2":
+        return {}  # the default in every version
+    import sklearn
+
+    version = tuple(int(x) for x in sklearn.__version__.split(".")[:2])
+    if penalty == "l1" and version >= (1, 8):
+        return {"l1_ratio": 1.0}
+    return {"penalty": penalty}
 
 
 def _split_scores(X_test, W, intercepts, Y_test, k):
