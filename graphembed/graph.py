@@ -126,12 +126,24 @@ class CSRGraph:
         return np.bincount(rows, weights=self.weights, minlength=self.n).astype(np.float64)
 
     def to_scipy(self, dtype=np.float32) -> sp.csr_array:
-        """The adjacency as a scipy CSR array (shares the index arrays; O(nnz) for the values)."""
+        """The adjacency as a scipy CSR array.
+
+        scipy wants one index dtype: with int32 ``indices`` (graphs under 2**31 nodes) and fewer
+        than 2**31 stored entries, ``indptr`` is narrowed to int32 (O(n)) and ``indices`` shared;
+        otherwise both are int64 (``indices`` copied if int32). The values are float ``dtype``
+        (ones for an unweighted graph; the weights shared when already ``dtype``). O(nnz) memory
+        for the values at most.
+        """
         if self.weights is None:
             data = np.ones(self.nnz, dtype=dtype)
         else:
             data = self.weights.astype(dtype, copy=False)
-        return sp.csr_array((data, self.indices, self.indptr), shape=(self.n, self.n))
+        indptr, indices = self.indptr, self.indices
+        if indices.dtype == np.int32 and self.nnz < 2**31 - 1:
+            indptr = indptr.astype(np.int32)
+        else:
+            indices = indices.astype(np.int64, copy=False)
+        return sp.csr_array((data, indices, indptr), shape=(self.n, self.n), copy=False)
 
     def node_keys(self) -> np.ndarray:
         """A uint64 key per node, from its id alone, used to seed per-node randomness.

@@ -867,3 +867,21 @@ def test_third_file_column_ignored_with_weight_none(tmp_path):
         ge.as_csr(p)
     g = ge.as_csr(p, weight=None)
     assert g.weights is None and g.num_edges == 3
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_to_scipy_equals_the_graph_and_shares_its_indices(weighted):
+    rng = np.random.default_rng(5)
+    src, dst = rng.integers(0, 30, 120), rng.integers(0, 30, 120)
+    w = rng.integers(1, 5, 120).astype(float) if weighted else None
+    g = ge.as_csr((src, dst) if w is None else (src, dst, w), num_nodes=30)
+    arcs = np.zeros((30, 30))
+    for u, v, x in zip(src, dst, np.ones(120) if w is None else w):
+        if u != v:
+            arcs[u, v] = x if w is None else arcs[u, v] + x  # duplicates: summed (or merged)
+    dense = np.maximum(arcs, arcs.T)  # symmetrised: the larger direction
+    S = g.to_scipy()
+    np.testing.assert_array_equal(S.toarray(), dense.astype(np.float32))
+    assert S.indices.dtype == S.indptr.dtype == np.int32
+    assert np.shares_memory(S.indices, g.indices)  # O(n), not a copy of the stored entries
+    assert g.indptr.dtype == np.int64  # the graph itself is untouched
