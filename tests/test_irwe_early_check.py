@@ -1,5 +1,7 @@
 """IRWE refuses an identity_dim wider than its identity features before any walk is run."""
 
+import importlib
+
 import networkx as nx
 import pytest
 
@@ -7,6 +9,8 @@ import graphembed as ge
 from graphembed import IRWE
 from graphembed import walks as W
 from graphembed.methods import embed
+
+I = importlib.import_module("graphembed.irwe")  # the module (ge.irwe is the function)
 
 
 class WalkedError(AssertionError):
@@ -19,8 +23,8 @@ def no_walks(monkeypatch):
     def refuse(*args, **kwargs):
         raise WalkedError("walk statistics computed before the parameters were checked")
 
-    monkeypatch.setattr(W, "walk_statistics", refuse)
-    monkeypatch.setattr(W, "cooccurrence", refuse)
+    monkeypatch.setattr(I, "walk_statistics", refuse)  # the names IRWE calls
+    monkeypatch.setattr(I, "cooccurrence", refuse)
 
 
 def looped(G):
@@ -51,8 +55,8 @@ def test_identity_dim_over_the_features_fails_before_any_walk(steps, degree_step
     G = looped(G) if self_loop else G
     width = true_width(G, steps, degree_steps)  # before walks are refused
     assert width < 400  # so the width, not the node count, is what fails
-    monkeypatch.setattr(W, "walk_statistics", _refuse)
-    monkeypatch.setattr(W, "cooccurrence", _refuse)
+    monkeypatch.setattr(I, "walk_statistics", _refuse)
+    monkeypatch.setattr(I, "cooccurrence", _refuse)
     # one identity feature too many: the clear error, naming parameter, value and fix
     for call in (
         lambda: ge.irwe(G, dim=width + 1, identity_dim=width + 1, position_dim=0,
