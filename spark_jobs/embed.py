@@ -233,7 +233,7 @@ def _fastrp_steps(spark, state, slots, work, *, settings, k, owned_counts, arcs,
                                  fanout=None if last else fanout, weighted=weighted, last=last)
         new = _by_task(state, slots, "ukey").mapInArrow(
             _fault(spark, "propagate", func, 1),
-            D.FASTRP_STATE_SCHEMA if last else D.VECTOR_STREAM_SCHEMA)
+            D.FASTRP_FINAL_SCHEMA if last else D.VECTOR_STREAM_SCHEMA)
         state = _write(new, f"{work}/fastrp/step{step}")
         timings[f"fastrp_step{step}"] = time.perf_counter() - t0
     return state

@@ -75,6 +75,10 @@ from .local import (  # noqa: F401
 )
 from .fastrp_stream import (  # noqa: F401
     fastrp_settings,
+    vectors_to_binary,
+    _binary_buffers,
+    vectors_from_binary,
+    _vectors,
     _initial_rows,
     _add_normalized,
     fastrp_initial,
@@ -111,10 +115,8 @@ from .fastrp_merge import (  # noqa: F401
     _ArcCursor,
     fastrp_initial_ghosts,
     fastrp_merge_step,
-    vectors_to_binary,
     merge_batch_rows,
-    _binary_buffers,
-    vectors_from_binary,
+    FASTRP_FINAL_SCHEMA,
     fastrp_initial_stream,
 )
 from .subgraph import (  # noqa: F401
@@ -201,6 +203,7 @@ __all__ = [
     "fastrp_merge_step",
     "vectors_to_binary",
     "merge_batch_rows",
+    "FASTRP_FINAL_SCHEMA",
     "vectors_from_binary",
     "fastrp_initial_stream",
     "column_moments",

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrow import _np, vectors_from_arrow, vectors_to_arrow
+from .arrow import _np, vectors_from_arrow
 from .fastrp_stream import (
     _add_normalized,
+    _binary_buffers,
     _initial_rows,
     stream_batch_rows,
     stream_sort_key,
+    vectors_from_binary,
+    vectors_to_binary,
 )
 
 #: A step's vector stream: every node a partition reads, once — its owned nodes (``li`` ≥ 0,
@@ -43,49 +46,12 @@ TARGETS_SCHEMA = "part int, ukey long"
 #: points to), with the node's degree, owning partition and row there.
 GHOST_SCHEMA = "part int, ukey long, node long, degree double, owner int, oli int"
 
+#: What the last step yields: every owned node's embedding before standardisation, ``E``
+#: binary (read by ``moments_batches`` and ``finish_batches``).
+FASTRP_FINAL_SCHEMA = "part int, li int, node long, key long, degree double, E binary"
+
 #: What :func:`write_fanout_files` yields: rows written per partition.
 PART_FILES_SCHEMA = "part int, rows long"
-
-
-def vectors_to_binary(X):
-    """A (m, d) float32 array as an Arrow ``binary`` column, one value of ``4·d`` bytes (the
-    row's float32 values) per row. Time and memory O(m·d) (one copy)."""
-    import pyarrow as pa
-
-    X = np.ascontiguousarray(X, dtype="<f4")
-    m, d = X.shape
-    offsets = np.arange(0, (m + 1) * 4 * d, 4 * d, dtype=np.int32)
-    return pa.Array.from_buffers(pa.binary(), m, [None, pa.py_buffer(offsets),
-                                                  pa.py_buffer(X.reshape(-1).view(np.uint8))])
-
-
-def _binary_buffers(column):
-    """(offsets int64, values float32) of an Arrow binary column of float32 vectors, offsets
-    counted in floats into the values (nulls have length 0); no copy of the values."""
-    import pyarrow as pa
-
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    wide = pa.types.is_large_binary(column.type)
-    if not (wide or pa.types.is_binary(column.type)):
-        raise ValueError(f"a vector column of the stream must be binary, got {column.type}")
-    buffers = column.buffers()
-    off = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)
-    off = off[column.offset:column.offset + len(column) + 1].astype(np.int64)
-    if np.any(off % 4):
-        raise ValueError("a binary vector's length is not a whole number of float32 values")
-    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else \
-        np.zeros(0, np.uint8)
-    return off // 4, data[:len(data) // 4 * 4].view("<f4")
-
-
-def vectors_from_binary(column, dim):
-    """An Arrow binary column of float32 vectors (no nulls, each ``dim`` values) as (m, dim)."""
-    off, vals = _binary_buffers(column)
-    m = len(off) - 1
-    if np.any(np.diff(off) != dim):
-        raise ValueError(f"vectors must all have {dim} float32 values")
-    return vals[off[0]:off[0] + m * dim].reshape(m, dim) if m else np.zeros((0, dim), np.float32)
 
 
 def merge_batch_rows(dim, target_bytes=8 << 20):
@@ -385,8 +351,8 @@ def fastrp_merge_step(batches, *, settings, step, owned_counts, arcs, fanout=Non
     graphembed.fastrp, so the result matches one machine's to the bit before standardisation.
 
     Yields, per partition, the next step's vector stream (:data:`VECTOR_STREAM_SCHEMA`: the
-    owned rows, then one row per ``fanout`` entry), or with ``last`` only the owned rows as
-    :data:`~graphembed.distributed.fastrp_stream.FASTRP_STATE_SCHEMA`. Raises ValueError when an
+    owned rows, then one row per ``fanout`` entry), or with ``last`` only the owned rows'
+    embeddings, :data:`FASTRP_FINAL_SCHEMA`. Raises ValueError when an
     arc's target has no vector row, the stream or the arcs are out of order, or counts differ.
     Output batches hold at most ``batch_rows`` rows (default :func:`merge_batch_rows`).
     Time O(arcs·dim + rows·dim); memory two owned × dim float32 buffers, one vector batch and
@@ -439,9 +405,8 @@ def fastrp_merge_step(batches, *, settings, step, owned_counts, arcs, fanout=Non
                 cols = [pa.array(np.full(m, p, np.int32)),
                         pa.array(np.arange(a, b, dtype=np.int32)),
                         pa.array(st["node"][a:b]), pa.array(stream_sort_key(st["ukey"][a:b])),
-                        pa.array(st["degree"][a:b]), vectors_to_arrow(N[a:b]),
-                        vectors_to_arrow(E[a:b])]
-                names = ["part", "li", "node", "key", "degree", "P", "E"]
+                        pa.array(st["degree"][a:b]), vectors_to_binary(E[a:b])]
+                names = ["part", "li", "node", "key", "degree", "E"]
             else:
                 cols = [pa.array(np.full(m, p, np.int32)), pa.array(st["ukey"][a:b]),
                         pa.array(np.arange(a, b, dtype=np.int32)), pa.array(st["node"][a:b]),

@@ -271,6 +271,56 @@ def fastrp_stream_step(batches, *, settings, step, owned_counts, weighted=False)
         yield finish(st)
 
 
+def vectors_to_binary(X):
+    """A (m, d) float32 array as an Arrow ``binary`` column, one value of ``4·d`` bytes (the
+    row's float32 values) per row. Time and memory O(m·d) (one copy)."""
+    import pyarrow as pa
+
+    X = np.ascontiguousarray(X, dtype="<f4")
+    m, d = X.shape
+    offsets = np.arange(0, (m + 1) * 4 * d, 4 * d, dtype=np.int32)
+    return pa.Array.from_buffers(pa.binary(), m, [None, pa.py_buffer(offsets),
+                                                  pa.py_buffer(X.reshape(-1).view(np.uint8))])
+
+
+def _binary_buffers(column):
+    """(offsets int64, values float32) of an Arrow binary column of float32 vectors, offsets
+    counted in floats into the values (nulls have length 0); no copy of the values."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    wide = pa.types.is_large_binary(column.type)
+    if not (wide or pa.types.is_binary(column.type)):
+        raise ValueError(f"a vector column of the stream must be binary, got {column.type}")
+    buffers = column.buffers()
+    off = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)
+    off = off[column.offset:column.offset + len(column) + 1].astype(np.int64)
+    if np.any(off % 4):
+        raise ValueError("a binary vector's length is not a whole number of float32 values")
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else \
+        np.zeros(0, np.uint8)
+    return off // 4, data[:len(data) // 4 * 4].view("<f4")
+
+
+def vectors_from_binary(column, dim):
+    """An Arrow binary column of float32 vectors (no nulls, each ``dim`` values) as (m, dim)."""
+    off, vals = _binary_buffers(column)
+    m = len(off) - 1
+    if np.any(np.diff(off) != dim):
+        raise ValueError(f"vectors must all have {dim} float32 values")
+    return vals[off[0]:off[0] + m * dim].reshape(m, dim) if m else np.zeros((0, dim), np.float32)
+
+
+def _vectors(column, dim):
+    """A vector column as (m, dim) float32, whether ``array<float>`` or float32 binary."""
+    import pyarrow as pa
+
+    if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+        return vectors_from_binary(column, dim)
+    return vectors_from_arrow(column, dim)
+
+
 def column_moments(table, *, dim, center=None):
     """Per partition: float64 column sums of ``E − center`` and of squares over rows of degree > 0.
 
@@ -278,7 +328,7 @@ def column_moments(table, *, dim, center=None):
     """
     import pyarrow as pa
 
-    E = vectors_from_arrow(table.column("E"), dim).astype(np.float64)
+    E = _vectors(table.column("E"), dim).astype(np.float64)
     keep = _np(table, "degree", np.float64) > 0
     E = E[keep]
     if center is not None:
@@ -318,7 +368,7 @@ def finish_batches(batches, *, dim, mean=None, scale=None):
     import pyarrow as pa
 
     for batch in batches:
-        E = vectors_from_arrow(batch.column("E"), dim)
+        E = _vectors(batch.column("E"), dim)
         if mean is not None:
             keep = _np(batch, "degree", np.float64) > 0
             inv = 1.0 / np.asarray(scale, dtype=np.float64)

@@ -90,15 +90,20 @@ def test_merged_step_has_the_bits_of_the_one_stream_step(vec_rows, arc_rows):
                     want = pa.Table.from_batches(list(D.fastrp_stream_step(
                         reference.to_batches(max_chunksize=vec_rows), settings=settings,
                         step=step, owned_counts=counts, weighted=weighted)))
-                    got = pa.Table.from_batches(list(D.fastrp_merge_step(
-                        vec.to_batches(max_chunksize=vec_rows), settings=settings, step=step,
-                        owned_counts=counts, arcs=D.TableReader({p: arc_t}, arc_rows),
-                        weighted=weighted, last=True, batch_rows=vec_rows)))
-                    assert got.schema.names == want.schema.names
+                    kw = dict(settings=settings, step=step, owned_counts=counts,
+                              arcs=D.TableReader({p: arc_t}, arc_rows), weighted=weighted,
+                              batch_rows=vec_rows)
+                    final = pa.Table.from_batches(list(D.fastrp_merge_step(
+                        vec.to_batches(max_chunksize=vec_rows), last=True, **kw)))
+                    assert final.schema.names == ["part", "li", "node", "key", "degree", "E"]
                     for c in ("part", "li", "node", "key", "degree"):
-                        assert D._np(got, c).tobytes() == D._np(want, c).tobytes(), c
-                    for c in ("P", "E"):
-                        assert (D.vectors_from_arrow(got.column(c), 8).tobytes()
+                        assert D._np(final, c).tobytes() == D._np(want, c).tobytes(), c
+                    # the next step's owned rows carry N (as P) and E
+                    nxt = pa.Table.from_batches(list(D.fastrp_merge_step(
+                        vec.to_batches(max_chunksize=vec_rows), **kw)))
+                    assert D._np(nxt, "li").tolist() == D._np(want, "li").tolist()
+                    for got, c in ((final, "E"), (nxt, "E"), (nxt, "P")):
+                        assert (D.vectors_from_binary(got.column(c), 8).tobytes()
                                 == D.vectors_from_arrow(want.column(c), 8).tobytes()), c
 
 
