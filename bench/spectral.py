@@ -5,6 +5,8 @@
     python bench/spectral.py --nodes 1000000 --edges 10000000 --dim 128 --repeat 3
     python bench/spectral.py --validation   # choose the defaults on validation splits
     python bench/spectral.py --propagation-validation   # spectral propagation on or off
+    python bench/spectral.py --logratio-validation   # ProNE's log-ratio matrix, alone or blended
+    python bench/spectral.py --paired email_eu_core  # per-shuffle differences against spectral
 
 Validation mode: a grid of (eigenvalue_power, regularization, rounds x degree) on every bundled
 labelled graph, scored by ``node_classification(..., validation=True)`` (every training part
@@ -19,6 +21,16 @@ filter's settings around ProNE's published ones), scored by ``node_classificatio
 validation=True)`` with 10 shuffles (email-Eu-core's validation parts are ~20-100 nodes), ranked
 by the mean rank over the community-labelled graphs. Writes
 bench/results/spectral_propagation_validation.json and .md.
+
+Log-ratio validation: whether ProNE's first step (the truncated SVD of its sparse log-ratio
+matrix, ``_logratio_matrix``), alone, followed by the band-pass filter, reweighting the graph
+for spectral, or concatenated / blended with spectral, beats spectral at its defaults; same
+protocol and ranking as the propagation validation (``LOGRATIO_GRID``). The log-ratio candidates
+use SciPy's exact leading singular / eigen subspaces (an upper bound on what an iterative kernel
+would reach with the same matrix). Writes bench/results/spectral_logratio_validation.json / .md.
+Paired mode: the same validation splits score spectral, the log-ratio SVD + filter and ProNE
+(where installed) on one data set; mean per-shuffle difference and its standard error. Writes
+bench/results/spectral_paired_DATASET.json / .md.
 
 Graphs come from bench/fastrp.py's generators (not timed). Each method runs once untimed
 (compilation, page faults), then ``--repeat`` timed runs; the table gives the medians and the
@@ -153,6 +165,100 @@ CONVERGENCE_GRID = [
 ]
 
 
+#: Log-ratio (PMI-like) reweighting, ProNE's first step, and blends with spectral: declared
+#: before any run. The log-ratio candidates are computed here with SciPy (exact leading singular /
+#: eigen subspaces, ``_logratio_*``): an upper bound on what the deterministic subspace iteration
+#: would give with the same matrix, enough to decide whether the option is worth building.
+LOGRATIO_GRID = [
+    ("spectral", {}, None),
+    ("logratio SVD, U sqrt(S)", "lr-svd", None),
+    ("logratio SVD, U sqrt(S) + prop(10, 0.2, 0.5)", "lr-svd", dict(order=10, mu=0.2, theta=0.5)),
+    ("logratio symmetrised, top absolute eigenvalues", "lr-sym", None),
+    ("spectral on positive logratio weights", "lr-ppmi", None),
+    ("spectral(dim/2) + logratio SVD(dim/2), concatenated", "lr-concat", None),
+    ("spectral + logratio SVD, blended (aligned)", "lr-blend", None),
+    # added after the first data set (email-Eu-core) had run: the best log-ratio candidate there
+    ("spectral(dim/2) + [logratio SVD + prop](dim/2), concatenated", "lr-concat-prop", None),
+    ("ProNE (nodevectors, reference)", "prone", None),
+]
+
+
+def _logratio_matrix(graph):
+    """ProNE's sparse log-ratio matrix on the pattern of ``A``: ``M_ij = log(P_ij) -
+    log(λ·P_D,j)`` with ``P = D^{-1}A``, ``P_D,j = c_j^{0.75} / Σ_k c_k^{0.75}`` (``c = 1ᵀP``,
+    the column sums of P, a negative-sampling distribution) and ``λ = 1``. SciPy, float64."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    A = sp.csr_matrix(graph.to_scipy(dtype=np.float64))
+    deg = np.asarray(A.sum(axis=1)).ravel()
+    inv = np.zeros_like(deg)
+    inv[deg > 0] = 1.0 / deg[deg > 0]
+    P = sp.csr_matrix(sp.diags(inv) @ A)
+    c = np.asarray(P.sum(axis=0)).ravel() ** 0.75
+    pd = c / c.sum()
+    M = P.copy()
+    M.data = np.log(P.data) - np.log(pd[P.indices])
+    return M
+
+
+def _row_normalize(X):
+    import numpy as np
+
+    nrm = np.linalg.norm(X, axis=1, keepdims=True)
+    nrm[nrm == 0] = 1.0
+    return (X / nrm).astype(np.float32)
+
+
+def _logratio_svd(graph, dim):
+    """The ``dim`` leading singular triplets of M (ARPACK, fixed start), ``U·sqrt(S)``."""
+    import numpy as np
+    from scipy.sparse.linalg import svds
+
+    M = _logratio_matrix(graph)
+    U, s, _ = svds(M, k=dim, v0=np.ones(min(M.shape)) / np.sqrt(min(M.shape)))
+    o = np.argsort(-s)
+    return U[:, o] * np.sqrt(s[o])
+
+
+def _logratio_variant(kind, graph, dim):
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import eigsh
+
+    if kind == "lr-svd":
+        return _logratio_svd(graph, dim).astype(np.float32)
+    if kind == "lr-sym":
+        M = _logratio_matrix(graph)
+        S = (M + M.T) / 2
+        lam, U = eigsh(S, k=dim, which="LM", v0=np.ones(S.shape[0]) / np.sqrt(S.shape[0]))
+        o = np.argsort(-np.abs(lam))
+        return (U[:, o] * np.sqrt(np.abs(lam[o]))).astype(np.float32)
+    if kind == "lr-ppmi":
+        M = _logratio_matrix(graph)
+        S = sp.csr_matrix((M + M.T) / 2)
+        S.data = np.maximum(S.data, 0.0)
+        S.eliminate_zeros()
+        return spectral(ge.as_csr(S.astype(np.float32)), dim=dim)
+    if kind == "lr-concat":
+        h = dim // 2
+        return np.hstack([_row_normalize(spectral(graph, dim=h)),
+                          _row_normalize(_logratio_svd(graph, dim - h))])
+    if kind == "lr-concat-prop":
+        h = dim // 2
+        L = ge.spectral_propagation(graph, _logratio_svd(graph, dim - h).astype(np.float32),
+                                    order=10, mu=0.2, theta=0.5)
+        return np.hstack([_row_normalize(spectral(graph, dim=h)), _row_normalize(L)])
+    if kind == "lr-blend":
+        # both row-normalised; the log-ratio basis rotated onto spectral's (orthogonal
+        # Procrustes) before averaging, so that the two sets of columns line up
+        E = _row_normalize(spectral(graph, dim=dim))
+        L = _row_normalize(_logratio_svd(graph, dim))
+        u, _, vt = np.linalg.svd(L.T.astype(np.float64) @ E)
+        return _row_normalize(E + L @ (u @ vt))
+    raise ValueError(kind)
+
+
 def _has_nodevectors():
     import importlib.util
 
@@ -199,6 +305,8 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
                 if not _has_nodevectors():
                     continue
                 base[key] = _prone(ds.graph, args.dim)
+            if isinstance(emb, str) and emb.startswith("lr-"):
+                base[key] = _logratio_variant(emb, ds.graph, args.dim)
             if key not in base:
                 base[key] = (ge.fastrp(ds.graph, dim=args.dim) if emb == "fastrp"
                              else spectral(ds.graph, dim=args.dim, **emb))
@@ -231,14 +339,15 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
             ranks[k].append(i + 1)
     summary = sorted(labels, key=lambda k: (np.mean(ranks[k]), -np.mean(
         [score[d, k]["validation_mean"] for d in community])))
-    flag = "--propagation-validation" if grid is PROPAGATION_GRID else "--convergence-validation"
+    flag = {id(PROPAGATION_GRID): "--propagation-validation",
+            id(LOGRATIO_GRID): "--logratio-validation"}.get(id(grid), "--convergence-validation")
     lines = [f"# {title}: validation splits (bench/spectral.py {flag})", "",
              f"dim {args.dim}; validation Micro-F1, mean over train ratios 0.1 / 0.5 / 0.9 "
              f"(and at 50 % / 90 %), {args.shuffles} shuffles, 20 % of each training part "
              "validates, test parts never read; ranked by the mean rank over "
              + ", ".join(community) + ". "
              + ("prop(order, mu, theta) = graphembed.spectral_propagation; "
-                if grid is PROPAGATION_GRID else "Other settings at the defaults; ")
+                if grid is not CONVERGENCE_GRID else "Other settings at the defaults; ")
              + "load average "
              f"{min(t['load_average'] for t in trials):.1f}-"
              f"{max(t['load_average'] for t in trials):.1f}.", "",
@@ -266,7 +375,53 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
                   "bench/.venv-peers, see PEERS.md) is a reference and is not ranked."]
     with open(out + ".json", "w") as fh:
         json.dump({"trials": trials, "dim": args.dim, "shuffles": args.shuffles,
-                   "ranking": summary}, fh, indent=1)
+                   "ranking": summary, "versions": versions(),
+                   "threads": numba.get_num_threads()}, fh, indent=1)
+    with open(out + ".md", "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def paired(args):
+    """Per-shuffle paired differences against spectral on the validation splits of one data set
+    (the same 10 shuffles score every candidate): mean difference and its standard error."""
+    import numpy as np
+
+    from graphembed import datasets
+    from graphembed.evaluation import node_classification
+
+    ds = datasets.load(args.paired)
+    cands = [("spectral", lambda g: spectral(g, dim=args.dim)),
+             ("logratio SVD + prop(10, 0.2, 0.5)", lambda g: ge.spectral_propagation(
+                 g, _logratio_svd(g, args.dim).astype("float32"), order=10, mu=0.2, theta=0.5))]
+    if _has_nodevectors():
+        cands.append(("ProNE (nodevectors)", lambda g: _prone(g, args.dim)))
+    vals = {}
+    for label, fn in cands:
+        res = node_classification(fn(ds.graph), ds.labels, train_ratios=(0.1, 0.5, 0.9),
+                                  repeats=args.shuffles, random_state=0, C=1.0,
+                                  normalize="l2", validation=True)
+        vals[label] = {r: np.asarray(res.scores[(r, "micro_f1")]) for r in (0.1, 0.5, 0.9)}
+    lines = [f"# paired validation differences against spectral on {args.paired} "
+             f"(bench/spectral.py --paired {args.paired})", "",
+             f"dim {args.dim}; validation Micro-F1, {args.shuffles} shuffles (the same splits for "
+             "every row); cells: mean (standard error of the mean paired difference); load "
+             f"average {os.getloadavg()[0]:.1f}.", "",
+             "| embedding | 10 % | 50 % | 90 % |", "|---|---|---|---|"]
+    for label in vals:
+        cells = []
+        for r in (0.1, 0.5, 0.9):
+            v, d = vals[label][r], vals[label][r] - vals["spectral"][r]
+            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+            cells.append(f"{v.mean():.4f}" if label == "spectral"
+                         else f"{v.mean():.4f} ({d.mean():+.4f} ± {se:.4f})")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    out = os.path.join(HERE, "results", f"spectral_paired_{args.paired}")
+    with open(out + ".json", "w") as fh:
+        json.dump({"dim": args.dim, "shuffles": args.shuffles, "versions": versions(),
+                   "load_average": os.getloadavg()[0], "threads": numba.get_num_threads(),
+                   "values": {k: {str(r): v[r].tolist() for r in v} for k, v in vals.items()}},
+                  fh, indent=1)
     with open(out + ".md", "w") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -279,6 +434,10 @@ def main(argv=None):
                    help="spectral propagation on or off (see above)")
     p.add_argument("--convergence-validation", action="store_true",
                    help="more rounds / oversampling than the defaults, on validation splits")
+    p.add_argument("--logratio-validation", action="store_true",
+                   help="ProNE's log-ratio matrix, alone or beside spectral, on validation splits")
+    p.add_argument("--paired", metavar="DATASET",
+                   help="paired per-shuffle differences against spectral on one data set")
     p.add_argument("--shuffles", type=int, default=10, help="propagation validation shuffles")
     p.add_argument("--resume", action="store_true", help="keep finished trials")
     p.add_argument("--datasets", nargs="+", help="validation: data sets to use")
@@ -300,6 +459,11 @@ def main(argv=None):
     if args.convergence_validation:
         return propagation_validation(args, CONVERGENCE_GRID, "spectral_convergence_validation",
                                       "spectral: more rounds or columns")
+    if args.paired:
+        return paired(args)
+    if args.logratio_validation:
+        return propagation_validation(args, LOGRATIO_GRID, "spectral_logratio_validation",
+                                      "log-ratio (ProNE) matrix against spectral")
     n = args.nodes or (100_000 if args.quick else 1_000_000)
     m = args.edges or 10 * n
     rows = []
