@@ -8,7 +8,6 @@ import pytest
 
 import graphembed as ge
 from graphembed import distributed as D
-from graphembed.walks import IRWE
 
 
 def _slow_mask(src, dst, owned, pri, budget):
