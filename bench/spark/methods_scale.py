@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 
 #: graphembed.distributed.member_graph's default halo-arc budget
-HALO_BUDGET = 1.0
+HALO_BUDGET = 2.0
 
 
 def legacy_landmark_statistics(arcs, members, *, method, dim, random_state, params=None,

@@ -73,7 +73,7 @@ def landmark_part(method):
 
 
 def landmark_statistics(arcs, members, *, method, dim, random_state, params=None,
-                        landmark_ids, halo_arcs=1.0):
+                        landmark_ids, halo_arcs=2.0):
     """Per partition: IRWE statistics of its owned nodes on its member subgraph.
 
     ``members`` as for :func:`embed_subgraph`; ``landmark_ids`` the sorted global ids of the
@@ -202,7 +202,7 @@ def landmark_batches(batches, *, threshold, seed):
 
 
 def landmark_rows_table(arcs, members, *, method, dim, random_state, params=None,
-                        landmark_ids, halo_arcs=1.0):
+                        landmark_ids, halo_arcs=2.0):
     """Per partition (Spark): the landmarks' statistics among its owned nodes, as Arrow
     ``node, f, cols, vals`` (identity features; the PPMI row's landmark columns and values)."""
     import pyarrow as pa
@@ -246,7 +246,7 @@ def landmark_piece_from_table(table, *, num_landmarks, has_identity, has_positio
 
 
 def landmark_embed_table(arcs, members, *, method, dim, random_state, params=None,
-                         landmark_ids, model, halo_arcs=1.0):
+                         landmark_ids, model, halo_arcs=2.0):
     """Per partition (Spark): its owned nodes embedded with the landmark-fitted ``model`` (an
     IRWE estimator or a Spark broadcast of one). Returns ``part, node, role, vec``."""
     import pyarrow as pa

@@ -18,7 +18,7 @@ SUBGRAPH_SCHEMA = "part int, node long, role int, vec array<float>"
 
 
 def embed_subgraph(arcs, members, *, method, dim, random_state, params=None, num_threads=1,
-                   halo_arcs=1.0):
+                   halo_arcs=2.0):
     """Per partition: embed the subgraph induced on ``members`` with a registered method.
 
     Parameters
