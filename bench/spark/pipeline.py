@@ -234,5 +234,56 @@ def shuffle_bytes(events):
     return out
 
 
+def compare(pairs, out):
+    """A before/after table from pairs of result files (the same size, measured one after the
+    other): ``pairs`` = [(label, before.json, after.json)], written to ``out`` (.md)."""
+    lines = []
+    for label, b_path, a_path in pairs:
+        b, a = (json.loads(Path(x).read_text())["rows"][0] for x in (b_path, a_path))
+        lines += [f"### {label}: {b['edges']:.0e} edges, {b['partitions']} partitions", "",
+                  "| | before | after | before / after |", "|---|---|---|---|"]
+
+        def row(name, x, y, fmt="{:.1f}"):
+            ratio = f"{x / y:.2f}" if y else ""
+            lines.append(f"| {name} | {fmt.format(x)} | {fmt.format(y)} | {ratio} |")
+
+        for st in b["stages_s"]:
+            row(f"{st} s", b["stages_s"][st], a["stages_s"].get(st, float("nan")))
+        steps = [k for k in b["stages_s"] if k.startswith("fastrp_step")]
+        row("steps, mean s", np.mean([b["stages_s"][k] for k in steps]),
+            np.mean([a["stages_s"][k] for k in steps]))
+        fastrp = [k for k in b["stages_s"] if k.startswith("fastrp_")]
+        row("FastRP stages (ghosts … standardize) s", sum(b["stages_s"][k] for k in fastrp),
+            sum(a["stages_s"][k] for k in fastrp))
+        for side in (b, a):
+            side["_cpu_steps"] = [v for k, v in side["cpu_s_by_table"].items()
+                                  if k.startswith("fastrp/step") and k != "fastrp/step0"]
+        row("CPU s, steps 1…k-1 (mean; the last step also holds the standardisation)",
+            np.mean(b["_cpu_steps"][:-1]), np.mean(a["_cpu_steps"][:-1]))
+        row("CPU s, whole job (all processes)", sum(b["cpu_s_by_table"].values()),
+            sum(a["cpu_s_by_table"].values()))
+        for k in sorted(b["shuffle_bytes_written"]):
+            if k.startswith("fastrp/step") and k != "fastrp/step0":
+                row(f"shuffle MB written, {k}", b["shuffle_bytes_written"][k] / 2**20,
+                    a["shuffle_bytes_written"].get(k, 0) / 2**20, "{:.0f}")
+        row("shuffle MB written, whole job", sum(b["shuffle_bytes_written"].values()) / 2**20,
+            sum(a["shuffle_bytes_written"].values()) / 2**20, "{:.0f}")
+        row("task peak MB (propagate, median)", b["task_peak_mb_median"],
+            a["task_peak_mb_median"], "{:.0f}")
+        row("task peak MB (propagate, max)", b["task_peak_mb_max"], a["task_peak_mb_max"],
+            "{:.0f}")
+        lines.append(f"| load average (1 min) at start / end | {b['loadavg_before'][0]:.1f} / "
+                     f"{b['loadavg_after'][0]:.1f} | {a['loadavg_before'][0]:.1f} / "
+                     f"{a['loadavg_after'][0]:.1f} | |")
+        lines.append("")
+    Path(out).write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--compare":
+        # --compare OUT.md LABEL BEFORE.json AFTER.json [LABEL BEFORE.json AFTER.json ...]
+        rest = sys.argv[3:]
+        compare([tuple(rest[i:i + 3]) for i in range(0, len(rest), 3)], sys.argv[2])
+    else:
+        main()
