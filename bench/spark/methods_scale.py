@@ -408,6 +408,7 @@ def report(paths, name, halos=None, tasks=None):
                                     "part": s["part"], "variant": v, **s[v]})
     if tasks:
         sampled += [json.loads(line) for line in Path(tasks).read_text().splitlines() if line]
+    sampled = [t for t in sampled if t.get("error", None) != ""]  # stopped by hand: no result
     out["sampled_tasks"] = sampled
     (HERE / "results" / f"{name}.json").write_text(json.dumps(out, indent=2))
 
@@ -440,10 +441,10 @@ def report(paths, name, halos=None, tasks=None):
     if halos:
         h = out["halos"]
         lines += ["", "Halo per partition, min / median / max (hash partitions of about 10⁶ "
-                  "arcs; the job's member rules), and the arcs the task keeps with the "
-                  "halo-arc budget (partitions 0 and 1):", "",
+                  "arcs; the job's member rules), and the arcs the task keeps with "
+                  "halo_arcs = 1 (partitions 0 and 1) and 2 (partition 0):", "",
                   "| edges | parts | halo | owned | halo nodes | member arcs | halo arcs | "
-                  "arcs with budget |", "|---|---|---|---|---|---|---|---|"]
+                  "kept, budget 1 | kept, budget 2 |", "|---|---|---|---|---|---|---|---|---|"]
         for tag in [k for k in h if k.startswith("1e")]:
             for hops in (1, 2):
                 per = h[tag][f"hops{hops}"]
@@ -453,14 +454,15 @@ def report(paths, name, halos=None, tasks=None):
                     return " / ".join(f"{v[q]:,.0f}" for q in ("min", "median", "max"))
 
                 kept = ", ".join(f"{x['arcs_budget']:,}" for x in per if "arcs_budget" in x)
+                kept2 = ", ".join(f"{x['arcs_budget2']:,}" for x in per if "arcs_budget2" in x)
                 lines.append(f"| {tag} | {h[tag]['partitions']} | {hops}-hop | {f('owned')} | "
                              f"{f('halo_nodes')} | {f('member_arcs')} | {f('halo_arcs')} | "
-                             f"{kept} |")
+                             f"{kept} | {kept2 or '–'} |")
     lines += ["", "One task in a fresh process (one numba/BLAS thread; IRWE: CPU s and "
               "tracemalloc peak of the landmark-rows pass / the embedding pass; input MB: the "
               "Arrow tables the task receives; RSS includes ~0.3 GB of imports). legacy: no "
-              "budget and the whole co-occurrence matrix (before), none: no budget, default: "
-              "the budget (after):", "",
+              "budget and the whole co-occurrence matrix (before), none: no budget, a number: "
+              "that budget:", "",
               "| method | edges | part | variant | subgraph arcs | input MB | CPU s | "
               "tracemalloc peak MB | Arrow pool MB | peak RSS MB |",
               "|---|---|---|---|---|---|---|---|---|---|"]

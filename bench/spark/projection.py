@@ -13,6 +13,15 @@ cut from a 10⁹-edge R-MAT graph) and pipeline.json (per-stage seconds of the w
   aggregate shuffle bandwidth; clean + partition + ghost table as one shuffle of the arcs each.
 * top-down: the local pipeline's fitted seconds per edge per stage, times 10⁹ edges, divided by
   the core ratio (cluster cores / 2): perfect scaling, so a lower bound on that route.
+
+IRWE (landmark mode) and orbits (aligned mode), from results/methods_scale.json when present
+(bench/spark/methods_scale.py), bottom-up only: per-task CPU seconds as a linear function of the
+task's owned nodes and members (IRWE: identity walks from the owned nodes, position walks from
+every member; two passes, the landmark rows and the embedding) or of its subgraph arcs (orbits),
+fitted on the measured tasks (with the halo-arc budget), at the 10⁹-edge task's size — owned
+nodes and halo as measured on the 10⁸-edge hash partitions of task_cost.json (the halo at most
+the task's arcs, the upper case) —, in waves of executors × cores, plus the shuffles of the
+member arcs at the same bandwidth. Written beside the FastRP figures under ``methods``.
 """
 
 import argparse
@@ -21,6 +30,90 @@ import math
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+def _solve(points, names):
+    """Least squares ``cpu = Σ coef·x`` (no intercept) over measured tasks."""
+    import numpy as np
+
+    A = np.array([[p[n] for n in names] for p in points], float)
+    y = np.array([p["cpu"] for p in points], float)
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    return dict(zip(names, map(float, coef)))
+
+
+def project_methods(ms, tc, args, slots):
+    """Bottom-up 10⁹-edge estimates of IRWE and orbits from the sampled tasks (see the module
+    docstring). Returns (dict, markdown lines)."""
+    arcs = 2 * args.edges
+    per_task_arcs = ms.get("arcs_per_task") or ms["runs"][0]["arcs_per_task"]
+    tasks = math.ceil(arcs / per_task_arcs)
+    waves = math.ceil(tasks / slots)
+    ref = [r for r in tc["rows"] if 1e8 <= r["graph_edges"] < 1e9]
+    owned = ref[0]["owned"] * per_task_arcs / ref[0]["task_arcs"] if ref else 21_000
+    halo_lo = ref[0]["ghosts"] * per_task_arcs / ref[0]["task_arcs"] if ref else 4e5
+    halo_hi = per_task_arcs  # every arc of the task to a different remote node
+    out, lines = {}, ["", f"IRWE and orbits, {tasks:,} tasks of {per_task_arcs:,.0f} arcs "
+                      f"({waves} waves of {slots}); a task's owned nodes {owned:,.0f}, halo "
+                      f"{halo_lo:,.0f} (10⁸-edge hash partitions) to {halo_hi:,.0f} (its arcs):"]
+    halos = ms.get("halos", {})
+    for method in ("irwe", "orbits"):
+        pts = []
+        hops = 1 if method == "irwe" else 2
+        for t in ms.get("sampled_tasks", []):
+            if t["method"] != method or t["variant"] in ("legacy", "none") or "error" in t:
+                continue
+            tag = f"{t['edges']:.0e}".replace("+0", "")
+            per = halos.get(tag, {}).get(f"hops{hops}", [])
+            h = next((x for x in per if x["part"] == t["part"]), None)
+            if h is None:
+                continue
+            pts.append({"edges": t["edges"],
+                        "cpu": t.get("rows_cpu_s", 0) + t["embed_cpu_s"],
+                        "owned": h["owned"], "members": h["owned"] + h["halo_nodes"],
+                        "arcs": t["subgraph_arcs"],
+                        "peak": max(t.get("rows_peak_mb", 0), t["embed_peak_mb"]),
+                        "rss": t.get("maxrss_mb", 0)})
+        for r in ms.get("rows", []):  # the Spark tasks (task-metrics hook), medians
+            if r["method"] != method or "task" not in r or "halo_summary" not in r:
+                continue
+            hs = r["halo_summary"]
+            # IRWE runs the statistics twice (landmark rows, then embedding); the hook measures
+            # the second pass
+            pts.append({"edges": r["edges"],
+                        "cpu": r["task"]["cpu_s"]["median"] * (2 if method == "irwe" else 1),
+                        "owned": hs["owned"]["median"],
+                        "members": hs["owned"]["median"] + hs["halo_nodes"]["median"],
+                        "arcs": hs["member_arcs"]["median"],
+                        "peak": r["task"]["peak_mb"]["max"],
+                        "rss": r["task"]["worker_maxrss_mb_max"]})
+        if not pts:
+            continue
+        names = ("owned", "members") if method == "irwe" and len(pts) >= 2 else ("arcs",)
+        coef = _solve(pts, names)
+        # the task's subgraph: at most (1 + budget) × the arcs touching its owned nodes, which
+        # are its own arcs and their reverses: 2 × 2 × arcs per task with the default budget
+        sub_arcs = 4 * per_task_arcs
+        est = {}
+        for label, halo in (("halo_measured_1e8", halo_lo), ("halo_bound", halo_hi)):
+            x = {"owned": owned, "members": owned + halo, "arcs": sub_arcs}
+            cpu = sum(coef[n] * x[n] for n in names)
+            # shuffles: the member arcs (written once, read by the passes) at ~24 bytes a row
+            io = tasks * sub_arcs * 24 * 3 / (args.bandwidth_gbs * 1e9)
+            est[label] = {"task_cpu_s": cpu, "compute_s": waves * cpu, "io_s": io,
+                          "total_s": waves * cpu + io}
+        out[method] = {"coefficients_cpu_s_per_unit": coef, "measured_tasks": pts,
+                       "estimates": est}
+        lo, hi = est["halo_measured_1e8"], est["halo_bound"]
+        lines.append(f"- {method}: task CPU s = " + " + ".join(
+            f"{coef[n] * 1e6:.1f}·{n}/10⁶" for n in names)
+            + f" (fitted on {len(pts)} measured tasks); per task {lo['task_cpu_s']:.0f}–"
+            f"{hi['task_cpu_s']:.0f} CPU s → compute {lo['compute_s'] / 60:.0f}–"
+            f"{hi['compute_s'] / 60:.0f} min, member-arc shuffles {lo['io_s'] / 60:.1f} min: "
+            f"**≈ {lo['total_s'] / 60:.0f}–{hi['total_s'] / 60:.0f} min**; measured task peaks "
+            f"{max(p['peak'] for p in pts):.0f} MB (tracemalloc), "
+            f"{max(p['rss'] for p in pts):.0f} MB RSS")
+    return out, lines
 
 
 def main():
@@ -69,6 +162,11 @@ def main():
             local = fits["total"]["fixed_s"] + fits["total"]["s_per_million_edges"] * args.edges / 1e6
             out["top_down_local_2core_s"] = local
             out["top_down_cluster_s"] = local * 2 / slots
+    methods_lines = []
+    ms = res / "methods_scale.json"
+    if ms.exists():
+        out["methods"], methods_lines = project_methods(json.loads(ms.read_text()), tc, args,
+                                                        slots)
     (res / "projection.json").write_text(json.dumps(out, indent=2))
     lines = [f"Projection for {args.edges:.0e} edges on {out['cluster']} "
              f"(assumed shuffle bandwidth {args.bandwidth_gbs} GB/s):", "",
@@ -81,6 +179,7 @@ def main():
     if "top_down_cluster_s" in out:
         lines.append(f"- top-down (local pipeline fit × 10⁹ edges ÷ {slots // 2}× cores): "
                      f"{out['top_down_cluster_s'] / 60:.0f} min")
+    lines += methods_lines
     (res / "projection.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
