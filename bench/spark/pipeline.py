@@ -49,6 +49,7 @@ def main():
     from graphembed.methods import versions
     from spark_jobs import common, embed
 
+    args.data = str(Path(args.data).resolve())  # Spark needs absolute paths (file URIs)
     work = Path(args.data) / "pipeline"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
