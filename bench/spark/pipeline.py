@@ -67,8 +67,9 @@ def main():
         "spark.eventLog.compress": "false"})
     spark.sparkContext.setLogLevel("ERROR")
     session_s = time.perf_counter() - t0
-    worker_graphembed = spark.sparkContext.parallelize([0], 1).map(
-        lambda _: __import__("graphembed").__file__).collect()[0]
+    # which checkout the Python workers ran, relative to the working directory (no machine path)
+    worker_graphembed = os.path.relpath(spark.sparkContext.parallelize([0], 1).map(
+        lambda _: __import__("graphembed").__file__).collect()[0])
     label = {"tag": ""}
     original_write = embed._write
 
