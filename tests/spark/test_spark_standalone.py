@@ -15,7 +15,9 @@ from graphembed.methods import embed as embed_one
 from .conftest import ROOT
 from .test_spark_jobs import read_embedding
 
-pytestmark = pytest.mark.spark
+# the slowest test of the suite (a master, a worker and spark-submit start: about a minute of the
+# default run's four); it runs with the slow ones: python -m pytest -m "spark or slow"
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def test_spark_submit_embed_on_standalone_cluster(standalone, tmp_path):
