@@ -46,27 +46,9 @@ from .graph import CSRGraph, as_csr
 
 __all__ = ["fastrp", "FastRP", "random_rows", "propagate"]
 
-#: Defaults chosen on validation splits of BlogCatalog (training part of a split divided again,
-#: test parts never read, C = 0.1), in stages. Stage 1, a grid dim × sparsity × (weights, beta)
-#: at ratio 0.5 (bench/results/evaluation_validation_C0.1.md): dim 512 beats 256 and 128 for
-#: every setting (best 0.4185 / 0.4086 / 0.3955); s = sqrt(n) and s = 3 are within noise at dim
-#: 512, and s = 3 is kept because rows that depend on the graph's size would break the contract
-#: that a node's random row depends only on (seed, id) -- and with it inductive embedding and
-#: component-wise runs. Stage 2, weights x beta at dim 512, s = 3, ratio 0.5
-#: (evaluation_validation_fine_C0.1.md): the paper's weights with beta -0.5 (0.4160). Stage 3,
-#: self_influence 0 / 0.5 / 1 / 3 there (evaluation_validation_self_C0.1.md): 0 stays. Stage 4,
-#: dim 512 / 768 / 1024 (evaluation_validation_dim_C0.1.md): within 0.0023 of each other (one
-#: std is 0.012), so 512 stays (1024 costs 6x the scoring time). Stage 5, the stage-2 grid
-#: validated at the ratios 0.1, 0.5 and 0.9 and ranked by the mean, since the protocol scores
-#: every ratio (evaluation_validation_fine_ratios_C0.1.md): five steps (0, 0, 1, 6.67, 20) with
-#: beta 0 win (0.3934; the stage-2 winner 0.3917, best at ratio 0.5 alone). Stage 6, around that
-#: winner -- a sixth step (weight 40 or 60), a last weight of 30, beta -0.25 / +0.25 -- at the same
-#: three ratios (evaluation_validation_longer_ratios_C0.1.md): beta -0.25 wins (0.3946).
-#: Across every bundled labelled graph (bench/fastrp_validation.py, validation splits, l2-normalised
-#: rows) three steps (0, 1, 2) with beta 0 rank best and collapse less on small dense graphs, but
-#: with raw vectors (evaluate's default) they score 0.07 lower on BlogCatalog at 50 % (0.33 against
-#: 0.41), so these defaults stay until that is understood (bench/README.md, FastRP defaults across
-#: graphs).
+#: Defaults chosen on validation splits of BlogCatalog (test parts never read), in six stages;
+#: the stages, their tables and why the cross-graph winner is not the default:
+#: bench/README.md, "How the FastRP defaults were chosen" and "FastRP defaults across graphs".
 DEFAULT_DIM = 512
 DEFAULT_ITERATION_WEIGHTS = (0.0, 0.0, 1.0, 6.67, 20.0)
 DEFAULT_NORMALIZATION_STRENGTH = -0.25
