@@ -41,6 +41,15 @@ def _np(table, name, dtype=None):
     return col if dtype is None else col.astype(dtype, copy=False)
 
 
+def part_runs(batch):
+    """``(part, piece)`` for each run of equal ``part`` in an Arrow batch, in order (a stream
+    sorted by partition holds one run per partition it touches). O(rows); pieces are views."""
+    parts = _np(batch, "part", np.int64)
+    cuts = np.flatnonzero(np.diff(parts)) + 1
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)]):
+        yield int(parts[a]), batch.slice(a, b - a)
+
+
 def _chunk(column):
     import pyarrow as pa
 

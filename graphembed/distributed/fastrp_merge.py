@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrow import _np, vectors_from_arrow
+from .arrow import _np, part_runs, vectors_from_arrow
 from .fastrp_stream import (
     _add_normalized,
     _binary_buffers,
@@ -160,11 +160,7 @@ def write_arc_files(batches, *, directory):
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            parts = _np(batch, "part", np.int64)
-            cuts = np.flatnonzero(np.diff(parts)) + 1
-            for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)]):
-                p = int(parts[a])
-                piece = batch.slice(a, b - a)
+            for p, piece in part_runs(batch):
                 if prev[0] != p:
                     files.close()
                     files.open(p)
@@ -201,14 +197,11 @@ def write_fanout_files(batches, *, directory):
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            parts = _np(batch, "part", np.int64)
-            cuts = np.flatnonzero(np.diff(parts)) + 1
-            for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)]):
-                p = int(parts[a])
+            for p, piece in part_runs(batch):
                 if files.part != p:
                     done.append(files.close())
                     files.open(p)
-                files.write(pa.Table.from_batches([batch.slice(a, b - a)]))
+                files.write(pa.Table.from_batches([piece]))
         done.append(files.close())
     except BaseException:
         files.abort()
@@ -438,15 +431,11 @@ def fastrp_merge_step(batches, *, settings, step, owned_counts, arcs, fanout=Non
         if missing:
             raise ValueError(f"the vector stream lacks the columns {missing}; build it with the "
                              "columns of VECTOR_STREAM_COLUMNS")
-        parts = _np(batch, "part", np.int64)
-        cuts = np.flatnonzero(np.diff(parts)) + 1
-        for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)]):
-            p = int(parts[a])
+        for p, piece in part_runs(batch):
             if st is None or st["part"] != p:
                 if st is not None:
                     yield from finish(st)
                 st = start(p)
-            piece = batch.slice(a, b - a)
             ukey = _np(piece, "ukey", np.int64)
             if np.any(ukey[1:] <= ukey[:-1]) or (st["last"] is not None and ukey[0] <= st["last"]):
                 raise ValueError(f"partition {p}: the vector stream is not sorted by (part, "

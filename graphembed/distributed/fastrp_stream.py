@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_float, check_int, check_seed
-from .arrow import _chunk, _list_buffers, _np, vectors_from_arrow, vectors_to_arrow
+from .arrow import _chunk, _list_buffers, _np, part_runs, vectors_from_arrow, vectors_to_arrow
 
 
 def fastrp_settings(params=None, *, dim=128, random_state=0, num_nodes=None, directed=False):
@@ -231,15 +231,11 @@ def fastrp_stream_step(batches, *, settings, step, owned_counts, weighted=False)
         if missing:
             raise ValueError(f"the propagation stream lacks the columns {missing}; build it with "
                              "the columns of FASTRP_STREAM_COLUMNS (see fastrp_stream_table)")
-        parts = _np(batch, "part", np.int64)
-        cuts = np.flatnonzero(np.diff(parts)) + 1
-        for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(parts)]):
-            p = int(parts[a])
+        for p, piece in part_runs(batch):
             if st is None or st["part"] != p:
                 if st is not None:
                     yield finish(st)
                 st = start(p)
-            piece = batch.slice(a, b - a)
             kind = _np(piece, "kind", np.int32)
             li = _np(piece, "li", np.int32)
             own = (kind == VECTOR) & (li >= 0)
