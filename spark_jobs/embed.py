@@ -209,32 +209,52 @@ def _task_slots(spark, parts):
                                  "part int, slot int")
 
 
-def _by_task(df, slots, key):
+def _by_task(df, slots, key=None):
     """``df`` (with ``part``) shuffled so that each graph partition is one task (``slots``:
-    the :func:`_task_slots` table and its length) and sorted by ``(part, key)`` within it."""
+    the :func:`_task_slots` table and its length) and sorted by ``(part, key)`` within it
+    (unsorted if ``key`` is None: the task sorts its rows itself)."""
     from pyspark.sql import functions as F
 
     slots, n = slots
-    return (df.join(F.broadcast(slots), "part").repartition(n, "slot")
-            .sortWithinPartitions("part", key).drop("slot"))
+    df = df.join(F.broadcast(slots), "part").repartition(n, "slot")
+    if key is not None:
+        df = df.sortWithinPartitions("part", key)
+    return df.drop("slot")
 
 
-def _fastrp_steps(spark, state, slots, work, *, settings, k, owned_counts, arcs, fanout,
+def _collect(df, path):
+    """``df.collect()``: a stage whose tasks write their own files (``path``, where they go,
+    names the stage) and return a small summary."""
+    return df.collect()
+
+
+def _fastrp_steps(spark, index, slots, work, *, settings, k, owned_counts, layout, arcs, fanout,
                   weighted, timings):
-    """The ``k`` propagation steps: each shuffles the vector stream by partition, sorted by key,
-    and merges it with the partition's arc file; returns the last step's owned rows."""
+    """The ``k`` propagation steps, one task per partition: each reads the vectors the previous
+    step wrote for its partition (``index``: the rows of its row-group index) and its arc file,
+    and writes the next step's vectors; returns the last step's owned rows (materialised).
+    Each step's inputs are deleted once the next step has written its own."""
     from graphembed import distributed as D
 
+    parts = spark.createDataFrame([(int(p),) for p in sorted(owned_counts)], "part int")
+    tasks = _by_task(parts, slots)
+    fs, _ = D._filesystem(layout.directory)
     for step in range(1, k + 1):
         t0 = time.perf_counter()
         last = step == k
-        func = functools.partial(D.fastrp_merge_step, settings=settings, step=step,
-                                 owned_counts=owned_counts, arcs=arcs,
+        shared = spark.sparkContext.broadcast(D.index_by_dest(index))
+        func = functools.partial(D.exchange_step, settings=settings, step=step, layout=layout,
+                                 index=shared, owned_counts=owned_counts, arcs=arcs,
                                  fanout=None if last else fanout, weighted=weighted, last=last)
-        new = _by_task(state, slots, "ukey").mapInArrow(
-            _fault(spark, "propagate", func, 1),
-            D.FASTRP_FINAL_SCHEMA if last else D.VECTOR_STREAM_SCHEMA)
-        state = _write(new, f"{work}/fastrp/step{step}")
+        out = tasks.mapInArrow(_fault(spark, "propagate", func, 1),
+                               D.FASTRP_FINAL_SCHEMA if last else D.EXCHANGE_INDEX_SCHEMA)
+        if last:
+            state = _write(out, f"{work}/fastrp/step{step}")
+        else:
+            index = _collect(out, f"{work}/fastrp/step{step}")
+        shared.unpersist()
+        for done in (layout.vectors(step), layout.embedding(step - 1)):
+            fs.delete_dir_contents(D._filesystem(done)[1], missing_dir_ok=True)
         timings[f"fastrp_step{step}"] = time.perf_counter() - t0
     return state
 
@@ -245,11 +265,13 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
 
     Before the steps, every partition's arcs are written once as one Parquet file sorted by
     target key (``fastrp/arc_files``), beside its fan-out file (which of its owned rows each
-    other partition holds as a ghost, ``fastrp/fanout_files``); the same pass yields the ghost
-    table. Each step then shuffles and sorts vectors only — the owned rows and the ghost copies
-    the previous step emitted — and every task merges them with its partition's arc file as
-    both stream (``graphembed.distributed.fastrp_merge_step``). ``keys_are_ids``: every node's
-    key is its id (integer ids), so the arcs need no join for their target's key."""
+    other partition holds as a ghost, ``fastrp/fanout_files``): one shuffle of the arcs, which
+    each task sorts itself. Each step is then one task per partition that reads the vectors the
+    previous step wrote for it (its owned rows and its ghosts, merged by key from every source's
+    sorted rows), streams them past its arc file, and writes the next step's vectors per
+    destination (``graphembed.distributed.exchange_step``): no step goes through Spark's
+    shuffle. ``keys_are_ids``: every node's key is its id (integer ids), so the arcs need no
+    join for their target's key."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -279,55 +301,53 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     # them; the writer lays each partition's arcs down once and yields its distinct targets.
     # With integer ids a node's key is its id, so the target's key needs no join.
     src_side = nodes_p.select(F.col("node").alias("src"), "part", F.col("li").alias("si"))
-    with_src = arcs.join(src_side, "src")
+    # a shuffled hash join: the arcs are shuffled by source once, never sorted by it
+    with_src = arcs.join(src_side.hint("shuffle_hash"), "src")
     if keys_are_ids:
         with_key = with_src.select("*", ukey("dst"))
     else:
-        with_key = with_src.join(nodes_p.select(F.col("node").alias("dst"), ukey("key")), "dst")
+        with_key = with_src.join(
+            nodes_p.select(F.col("node").alias("dst"), ukey("key")).hint("shuffle_hash"), "dst")
     arc_rows = with_key.select(
         "part", "ukey", "si",
         (F.col("weight") if weighted else F.lit(1.0)).cast("float").alias("w"))
     arc_dir = f"{work}/fastrp/arc_files"
     write_arcs = functools.partial(D.write_arc_files, directory=arc_dir)
-    targets = (_by_task(arc_rows, slots, "ukey")
+    targets = (_by_task(arc_rows, slots)
                .mapInArrow(_fault(spark, "arcs", write_arcs, 1), D.TARGETS_SCHEMA))
     # the ghosts: targets owned by another partition (keys are unique, one per node)
-    owners = nodes_p.select(ukey("key"), "node", "degree", F.col("part").alias("owner"),
+    owners = nodes_p.select(ukey("key"), F.col("part").alias("owner"),
                             F.col("li").alias("oli"))
-    ghosts = _write(targets.join(owners, "ukey").where(F.col("owner") != F.col("part"))
-                    .select("part", "ukey", "node", "degree", "owner", "oli"),
-                    f"{work}/fastrp/ghosts")
+    fan = (targets.join(owners.hint("shuffle_hash"), "ukey")
+           .where(F.col("owner") != F.col("part"))
+           .select(F.col("owner").alias("part"), F.col("oli").alias("li"),
+                   F.col("part").alias("dest")))
     fan_dir = f"{work}/fastrp/fanout_files"
     write_fan = functools.partial(D.write_fanout_files, directory=fan_dir)
-    fan = ghosts.select(F.col("owner").alias("part"), F.col("oli").alias("li"),
-                        F.col("part").alias("dest"))
-    fan_counts = {int(r["part"]): int(r["rows"]) for r in _write(
-        _by_task(fan, slots, "li").mapInArrow(_fault(spark, "fanout", write_fan, 1),
-                                              D.PART_FILES_SCHEMA),
-        f"{work}/fastrp/fanout").collect()}
+    fan_counts = {int(r["part"]): int(r["rows"]) for r in _collect(
+        _by_task(fan, slots).mapInArrow(_fault(spark, "fanout", write_fan, 1),
+                                        D.PART_FILES_SCHEMA), f"{work}/fastrp/fanout")}
     n_ghosts = sum(fan_counts.values())
     timings["fastrp_ghosts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     k = len(settings["iteration_weights"])
+    fan_reader = D.PartFileReader(fan_dir, fan_counts)
     if k == 0:
         init = functools.partial(D.table_batches, func=D.fastrp_initial, settings=settings)
         state = _write(nodes_p.drop("arcs").mapInArrow(_fault(spark, "initial", init, 1),
                                                        D.FASTRP_STATE_SCHEMA),
                        f"{work}/fastrp/step0")
+        timings["fastrp_initial"] = time.perf_counter() - t0
     else:
-        init = functools.partial(D.fastrp_initial_stream, settings=settings)
-        owned0 = nodes_p.drop("arcs").mapInArrow(_fault(spark, "initial", init, 1),
-                                                 D.VECTOR_STREAM_SCHEMA)
-        ghosts0 = ghosts.mapInArrow(
-            functools.partial(D.fastrp_initial_ghosts, settings=settings),
-            D.VECTOR_STREAM_SCHEMA)
-        state = _write(owned0.unionByName(ghosts0), f"{work}/fastrp/step0")
-    timings["fastrp_initial"] = time.perf_counter() - t0
-    arc_reader = D.PartFileReader(arc_dir, arc_counts)
-    fan_reader = D.PartFileReader(fan_dir, fan_counts)
-    with _arrow_batch_rows(spark, D.merge_batch_rows(dim)):
-        state = _fastrp_steps(spark, state, slots, work, settings=settings, k=k,
-                              owned_counts=owned_counts, arcs=arc_reader, fanout=fan_reader,
+        layout = D.ExchangeLayout(f"{work}/fastrp/exchange")
+        init = functools.partial(D.exchange_initial, settings=settings, layout=layout,
+                                 fanout=fan_reader)
+        index = _collect(_by_task(nodes_p.drop("arcs"), slots).mapInArrow(
+            _fault(spark, "initial", init, 1), D.EXCHANGE_INDEX_SCHEMA), f"{work}/fastrp/step0")
+        timings["fastrp_initial"] = time.perf_counter() - t0
+        state = _fastrp_steps(spark, index, slots, work, settings=settings, k=k,
+                              owned_counts=owned_counts, layout=layout,
+                              arcs=D.PartFileReader(arc_dir, arc_counts), fanout=fan_reader,
                               weighted=weighted, timings=timings)
     t0 = time.perf_counter()
     mean = scale = None

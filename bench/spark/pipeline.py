@@ -80,7 +80,16 @@ def main():
         label["cpu"].append((name, tree_cpu_s()))
         return original_write(df, path)
 
+    original_collect = embed._collect
+
+    def labelled_collect(df, path):
+        name = "/".join(str(path).rstrip("/").split("/")[-2:])
+        df.sparkSession.sparkContext.setJobDescription(f"{label['tag']}|{name}")
+        label["cpu"].append((name, tree_cpu_s()))
+        return original_collect(df, path)
+
     embed._write = labelled_write
+    embed._collect = labelled_collect
     rows = []
     for tag in args.sizes.split(","):
         edges = int(float(tag))

@@ -10,12 +10,8 @@ import numpy as np
 from .._validation import check_choice, check_int
 from .arrow import _np, vectors_from_arrow, vectors_to_arrow
 from .distne import distne_partition
-from .fastrp_merge import (
-    TableReader,
-    fastrp_initial_ghosts,
-    fastrp_initial_stream,
-    fastrp_merge_step,
-)
+from .fastrp_exchange import ExchangeLayout, exchange_initial, exchange_step, index_by_dest
+from .fastrp_merge import PartFileReader, write_arc_files, write_fanout_files
 from .fastrp_stream import (
     column_moments,
     fastrp_initial,
@@ -65,14 +61,16 @@ def _split(table, parts_col="part"):
 def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, batch_rows=1000):
     """FastRP computed partition by partition with one boundary exchange per step, in-process.
 
-    The same adapters and the same dataflow as ``spark_jobs/embed.py``: random rows from the
-    global keys, each ghost vector shipped once per partition that needs it, column moments
-    reduced across partitions for the final standardisation; each partition's arcs are sorted by
-    target key once, and each step streams its sorted vector rows through
-    :func:`fastrp_merge_step`, which merges them with the arcs (vectors and arcs in batches of
-    ``batch_rows``) and emits the next step's owned and ghost rows.
-    Equals :func:`graphembed.fastrp` up to float rounding. Returns (E float32 (n, dim) in row order, stats dict with the number of
-    vectors exchanged). Time O(k·(nnz + ghosts)·dim), memory O(n·dim) (one process).
+    The dataflow and the adapters of ``spark_jobs/embed.py``, with its files in a temporary
+    directory: random rows from the global keys, each partition's arcs written once sorted by
+    target key (:func:`write_arc_files`) with its fan-out (:func:`write_fanout_files`), each step
+    one call of :func:`exchange_step` per partition (vectors read from the files the previous
+    step wrote, ``batch_rows`` rows per row group and per read batch, so that runs and arcs
+    straddle batch boundaries), column moments reduced across partitions for the final
+    standardisation. Equals :func:`graphembed.fastrp` up to float rounding (to the bit before
+    standardisation). Returns (E float32 (n, dim) in row order, stats dict with the number of
+    vectors exchanged). Time O(k·(nnz + ghosts)·dim), memory O(n·dim) (one process) and
+    O(k·(n + ghosts)·dim) bytes of temporary files.
 
     >>> import networkx as nx, graphembed as ge
     >>> g = ge.as_csr(nx.karate_club_graph())
@@ -80,6 +78,8 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
     >>> bool(np.allclose(E, ge.fastrp(g, dim=8), atol=1e-5))
     True
     """
+    import tempfile
+
     import pyarrow as pa
 
     from ..graph import as_csr
@@ -97,53 +97,51 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
     li[order] = np.arange(g.n) - first
     nodes = nodes.append_column("li", pa.array(li))
     src, dst = _np(arcs, "src"), _np(arcs, "dst")
-    arcs = arcs.append_column("si", pa.array(li[src])).append_column("dkey", pa.array(keys[dst]))
     g_node, g_part = ghost_pairs(_np(arcs, "part"), dst, parts[dst])
     owned_counts = {int(p): int(c) for p, c in zip(*np.unique(parts, return_counts=True))}
-    # laid down once: each partition's arcs sorted by target key, and its fan-out (which owned
-    # rows which other partition holds as ghosts), as the Spark job writes them to files
     ukey = stream_sort_key(keys)
     w = _np(arcs, "weight", np.float32) if g.weights is not None else np.ones(len(src), np.float32)
-    arc_tables, fan_tables = {}, {}
-    for p, t in _split(pa.table({"part": _np(arcs, "part"), "ukey": ukey[dst],
-                                 "si": li[src], "w": w})).items():
-        arc_tables[p] = t.take(pa.array(np.argsort(_np(t, "ukey"), kind="stable")))
-    for p, t in _split(pa.table({"part": parts[g_node], "li": li[g_node],
-                                 "dest": g_part.astype(np.int32)})).items():
-        fan_tables[p] = t.take(pa.array(np.lexsort((_np(t, "dest"), _np(t, "li")))))
-    arc_reader = TableReader(arc_tables, batch_rows)
-    fan_reader = TableReader(fan_tables, batch_rows)
-    # the first step's vectors: the owned rows and every ghost's N_0, computed where it is needed
-    owned0 = pa.concat_tables([fastrp_initial(t, settings=settings)
-                               for t in _split(nodes).values()])
-    vectors = pa.Table.from_batches(list(fastrp_initial_stream(
-        nodes.select(["part", "li", "node", "key", "degree"]).to_batches(),
-        settings=settings)))
-    ghost_table = pa.table({"part": g_part.astype(np.int32), "ukey": ukey[g_node],
-                            "node": g_node, "degree": _np(nodes, "degree", np.float64)[g_node]})
-    ghosts0 = list(fastrp_initial_ghosts(ghost_table.to_batches(), settings=settings))
-    vectors = pa.concat_tables([vectors, pa.Table.from_batches(
-        ghosts0, schema=vectors.schema) if ghosts0 else vectors.schema.empty_table()])
-    exchanged = 0
     k = len(settings["iteration_weights"])
-    state = {p: t for p, t in _split(owned0).items()}
-    for step in range(1, k + 1):
-        last = step == k
-        out = []
-        for p, stream in _split(vectors).items():
-            exchanged += int(np.sum(_np(stream, "li") < 0))
-            stream = stream.take(pa.array(np.argsort(_np(stream, "ukey"))))
-            # small batches, so that vectors and their arcs straddle batch boundaries
-            out += list(fastrp_merge_step(stream.to_batches(max_chunksize=batch_rows),
-                                          settings=settings, step=step,
-                                          owned_counts=owned_counts, arcs=arc_reader,
-                                          fanout=None if last else fan_reader,
-                                          weighted=g.weights is not None, last=last,
-                                          batch_rows=batch_rows))
-        if last:
-            state = _split(pa.Table.from_batches(out))
+    exchanged = 0
+    with tempfile.TemporaryDirectory(prefix="graphembed-fastrp-") as work:
+        # laid down once: each partition's arcs sorted by target key, and its fan-out (which
+        # owned rows which other partition holds as ghosts), as the Spark job writes them
+        arc_rows = pa.table({"part": _np(arcs, "part", np.int32), "ukey": ukey[dst],
+                             "si": li[src], "w": w})
+        arc_counts = {int(p): int(c) for p, c in zip(*np.unique(_np(arcs, "part"),
+                                                                  return_counts=True))}
+        for t in _split(arc_rows).values():
+            list(write_arc_files(t.to_batches(), directory=f"{work}/arcs"))
+        fan_counts = {}
+        for t in _split(pa.table({"part": parts[g_node].astype(np.int32), "li": li[g_node],
+                                  "dest": g_part.astype(np.int32)})).values():
+            for b in write_fanout_files(t.to_batches(), directory=f"{work}/fanout"):
+                fan_counts.update(zip(_np(b, "part").tolist(), _np(b, "rows").tolist()))
+        arc_reader = PartFileReader(f"{work}/arcs", arc_counts, batch_rows)
+        fan_reader = PartFileReader(f"{work}/fanout", fan_counts, batch_rows)
+        layout = ExchangeLayout(f"{work}/exchange")
+        index = []
+        if k == 0:
+            state = {p: fastrp_initial(t, settings=settings) for p, t in _split(nodes).items()}
         else:
-            vectors = pa.Table.from_batches(out)
+            for t in _split(nodes.select(["part", "li", "node", "key", "degree"])).values():
+                for b in exchange_initial(t.to_batches(), settings=settings, layout=layout,
+                                          fanout=fan_reader, batch_rows=batch_rows):
+                    index += pa.Table.from_batches([b]).to_pylist()
+        for step in range(1, k + 1):
+            last = step == k
+            exchanged += sum(r["rows"] for r in index if r["src"] != r["dest"])
+            by_dest, out = index_by_dest(index), []
+            for p in owned_counts:
+                out += list(exchange_step(
+                    [pa.record_batch({"part": pa.array([p], pa.int32())})], settings=settings,
+                    step=step, layout=layout, index=by_dest, owned_counts=owned_counts,
+                    arcs=arc_reader, fanout=None if last else fan_reader,
+                    weighted=g.weights is not None, last=last, batch_rows=batch_rows))
+            if last:
+                state = _split(pa.Table.from_batches(out))
+            else:
+                index = pa.Table.from_batches(out).to_pylist()
     everything = pa.concat_tables(list(state.values()))
     mean = scale = None
     if settings["standardize"]:

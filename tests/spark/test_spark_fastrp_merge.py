@@ -1,6 +1,8 @@
-"""FastRP with the arcs laid down once: the merged step against the one-stream step (vectors and
-arcs sorted together, the previous design and the obvious reference), the arc and fan-out files,
-and the Spark job's retries of the stages that write them.
+"""FastRP with the arcs laid down once and vectors exchanged through files: the merge of sorted
+runs, the files each step writes per destination, the arc and fan-out files, the checks that
+refuse missing, doubled or stale input, and the Spark job's retries of the stages that write
+them. The bits against graphembed.fastrp are tested in tests/test_distributed.py (the
+in-process runner runs these functions, cut into batches of 1, 7 and 100,000 rows).
 
 The unit tests need only pyarrow; the Spark ones are marked ``spark``.
 """
@@ -16,137 +18,151 @@ import graphembed as ge
 from graphembed import distributed as D
 
 
-def _graphs():
-    rng = np.random.default_rng(5)
-    out = [nx.karate_club_graph(), nx.star_graph(12), nx.path_graph(9)]
-    for i in range(4):
-        G = nx.gnm_random_graph(30, 80, seed=i)
-        for u, v in G.edges:
-            G[u][v]["weight"] = float(rng.uniform(0.5, 3.0))
-        out.append(nx.relabel_nodes(G, lambda v: f"s{v}") if i % 2 else G)  # hashed keys too
-    return out
+def _runs(rng, n_runs, dim):
+    """Sorted runs of distinct keys (``ukey, li, P`` Arrow tables) and their sorted union."""
+    keys = rng.choice(np.arange(-(1 << 40), 1 << 40, 7919), size=rng.integers(1, 200),
+                      replace=False)
+    owner = rng.integers(0, n_runs, len(keys))
+    P = rng.standard_normal((len(keys), dim)).astype(np.float32)
+    li = rng.integers(-1, 50, len(keys)).astype(np.int32)
+    runs = []
+    for r in range(n_runs):
+        sel = np.flatnonzero(owner == r)
+        sel = sel[np.argsort(keys[sel])]
+        runs.append(pa.table({"ukey": keys[sel], "li": li[sel], "P": D.vectors_to_binary(P[sel])}))
+    order = np.argsort(keys)
+    return runs, (keys[order], li[order], P[order])
 
 
-def _partitions(g, parts, settings):
-    """Per partition: the one-stream input (vectors and arcs, the reference), the vector stream
-    and the sorted arc table of the merged step, as the Spark job builds them."""
-    nodes, arcs = D._graph_tables(g, parts)
-    parts = D._np(nodes, "part", np.int64)
-    keys = D._np(nodes, "key", np.int64)
-    order = np.lexsort((np.arange(g.n), parts))
-    first = np.searchsorted(parts[order], parts[order], side="left")
-    li = np.empty(g.n, np.int32)
-    li[order] = np.arange(g.n) - first
-    nodes = nodes.append_column("li", pa.array(li))
-    state = D.fastrp_initial(nodes, settings=settings)
-    src, dst = D._np(arcs, "src"), D._np(arcs, "dst")
-    arcs = arcs.append_column("si", pa.array(li[src])).append_column("dkey", pa.array(keys[dst]))
-    g_node, g_part = D.ghost_pairs(D._np(arcs, "part"), dst, parts[dst])
-    counts = {int(p): int(c) for p, c in zip(*np.unique(parts, return_counts=True))}
-    arc_part = D._np(arcs, "part", np.int64)
-    dim = settings["dim"]
-    out = []
-    for p in counts:
-        own = state.filter(pa.array(parts == p))
-        gh = g_node[g_part == p]
-        ghosts = state.take(pa.array(gh)).select(["node", "key", "P"])
-        part_arcs = arcs.filter(pa.array(arc_part == p))
-        reference = D.fastrp_stream_table(own, ghosts, part_arcs)
-        vec = pa.table({
-            "part": np.full(own.num_rows + len(gh), p, np.int32),
-            "ukey": D.stream_sort_key(np.r_[D._np(own, "key"), keys[gh]]),
-            "li": np.r_[D._np(own, "li", np.int32), np.full(len(gh), -1, np.int32)],
-            "node": np.r_[D._np(own, "node"), gh], "degree": np.r_[D._np(own, "degree"),
-                                                                  np.zeros(len(gh))],
-            "P": D.vectors_to_binary(np.r_[D.vectors_from_arrow(own.column("P"), dim),
-                                           D.vectors_from_arrow(ghosts.column("P"), dim)]),
-            "E": pa.concat_arrays([D.vectors_to_binary(D.vectors_from_arrow(own.column("E"),
-                                                                            dim)),
-                                   pa.nulls(len(gh), pa.binary())])})
-        vec = vec.take(pa.array(np.argsort(D._np(vec, "ukey"))))
-        w = (D._np(part_arcs, "weight", np.float32) if "weight" in part_arcs.column_names
-             else np.ones(part_arcs.num_rows, np.float32))
-        arc_t = pa.table({"ukey": D.stream_sort_key(D._np(part_arcs, "dkey")),
-                          "si": D._np(part_arcs, "si", np.int32), "w": w})
-        arc_t = arc_t.take(pa.array(np.argsort(D._np(arc_t, "ukey"), kind="stable")))
-        out.append((p, reference, vec, arc_t, counts))
-    return out
+def test_merge_runs_yields_the_sorted_union_however_the_runs_are_cut():
+    """The merged stream of several sorted runs is their sorted union, whatever the batch cuts
+    (the planted bugs — a window emitted up to the largest instead of the smallest last key, or
+    the last row of a window dropped — fail here)."""
+    rng = np.random.default_rng(3)
+    for case in range(60):
+        n_runs, dim = int(rng.integers(1, 7)), int(rng.integers(1, 5))
+        runs, (k, li, P) = _runs(rng, n_runs, dim)
+        cuts = [int(rng.integers(1, 9)) for _ in runs]
+        got = list(D.merge_runs([t.to_batches(max_chunksize=c) for t, c in zip(runs, cuts)],
+                                dim, part=0))
+        gk = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.int64)
+        assert gk.tolist() == k.tolist(), case
+        assert np.concatenate([g[1] for g in got]).tolist() == li.tolist()
+        assert np.concatenate([g[2] for g in got]).tobytes() == P.tobytes()
+        for g in got:  # every chunk is sorted and non-empty
+            assert len(g[0]) and np.all(np.diff(g[0]) > 0)
 
 
-@pytest.mark.parametrize("vec_rows,arc_rows", [(1, 1), (3, 2), (7, 1000), (1000, 3)])
-def test_merged_step_has_the_bits_of_the_one_stream_step(vec_rows, arc_rows):
-    """However vectors and arcs are cut into batches, the merged step feeds every arc, in key
-    order, to the same float32 operations as the step that reads vectors and arcs as one sorted
-    stream: same bits (the planted bugs — an arc dropped at each chunk's start, or rows merged
-    before all their arcs were read — fail here)."""
-    for i, G in enumerate(_graphs()):
-        for weight in ("weight", None):
-            g = ge.as_csr(G, weight=weight)
-            parts = D.hash_partition(g.node_keys(), 1 + i % 4, seed=1)
-            settings = D.fastrp_settings({"iteration_weights": "0.5,2"}, dim=8, random_state=i)
-            weighted = g.weights is not None
-            for p, reference, vec, arc_t, counts in _partitions(g, parts, settings):
-                for step in (1, 2):
-                    want = pa.Table.from_batches(list(D.fastrp_stream_step(
-                        reference.to_batches(max_chunksize=vec_rows), settings=settings,
-                        step=step, owned_counts=counts, weighted=weighted)))
-                    kw = dict(settings=settings, step=step, owned_counts=counts,
-                              arcs=D.TableReader({p: arc_t}, arc_rows), weighted=weighted,
-                              batch_rows=vec_rows)
-                    final = pa.Table.from_batches(list(D.fastrp_merge_step(
-                        vec.to_batches(max_chunksize=vec_rows), last=True, **kw)))
-                    assert final.schema.names == ["part", "li", "node", "key", "degree", "E"]
-                    for c in ("part", "li", "node", "key", "degree"):
-                        assert D._np(final, c).tobytes() == D._np(want, c).tobytes(), c
-                    # the next step's owned rows carry N (as P) and E
-                    nxt = pa.Table.from_batches(list(D.fastrp_merge_step(
-                        vec.to_batches(max_chunksize=vec_rows), **kw)))
-                    assert D._np(nxt, "li").tolist() == D._np(want, "li").tolist()
-                    for got, c in ((final, "E"), (nxt, "E"), (nxt, "P")):
-                        assert (D.vectors_from_binary(got.column(c), 8).tobytes()
-                                == D.vectors_from_arrow(want.column(c), 8).tobytes()), c
+def test_merge_runs_rejects_a_key_twice_and_an_unsorted_run():
+    rng = np.random.default_rng(0)
+    runs, _ = _runs(rng, 2, 3)
+    both = runs[0] if runs[0].num_rows else runs[1]
+    with pytest.raises(ValueError, match="came twice"):
+        list(D.merge_runs([both.to_batches(), both.to_batches()], 3, part=4))
+    t = pa.table({"ukey": np.array([5, 3], np.int64), "li": np.array([0, 1], np.int32),
+                  "P": D.vectors_to_binary(np.zeros((2, 3), np.float32))})
+    with pytest.raises(ValueError, match="not sorted"):
+        list(D.merge_runs([t.to_batches()], 3, part=4))
+    with pytest.raises(ValueError, match="dim = 4"):
+        list(D.merge_runs([t.slice(1).to_batches()], 4, part=4))
 
 
-def test_merged_step_emits_each_owned_row_and_its_ghost_copies():
+def test_written_vectors_reach_exactly_their_destinations(tmp_path):
+    """Each destination's row groups hold the owned rows (for the partition itself, with their
+    row) or the fan-out copies meant for it (``li`` −1), sorted by key, never another's rows."""
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(1)
+    n, dim = 40, 3
+    ukey = rng.permutation(1000)[:n].astype(np.int64)
+    N = rng.standard_normal((n, dim)).astype(np.float32)
+    f_li = rng.integers(0, n, 70)
+    f_dest = rng.choice([0, 1, 5, 6], 70)
+    keep = np.unique(np.c_[f_li, f_dest], axis=0)
+    for per_group in (1, 4, 1000):
+        d = tmp_path / f"g{per_group}"
+        index = D.write_vectors(str(d), 2, N, ukey, (keep[:, 0], keep[:, 1]),
+                                rows_per_group=per_group)
+        f = pq.ParquetFile(str(d / "part-00002.parquet"))
+        assert [r[1] for r in index] == sorted({2, *keep[:, 1].tolist()})
+        for src, dest, g0, k, rows in index:
+            t = f.read_row_groups(list(range(g0, g0 + k)))
+            assert src == 2 and t.num_rows == rows
+            got_li = D._np(t, "li")
+            want_li = (np.arange(n) if dest == 2 else np.sort(keep[keep[:, 1] == dest, 0]))
+            assert np.all(np.diff(D._np(t, "ukey")) > 0)
+            rows_back = np.searchsorted(np.sort(ukey), D._np(t, "ukey"))
+            li_back = np.argsort(ukey)[rows_back]
+            assert sorted(li_back.tolist()) == sorted(want_li.tolist())
+            assert (got_li == (li_back if dest == 2 else -1)).all()
+            assert D.vectors_from_binary(t.column("P"), dim).tobytes() == N[li_back].tobytes()
+        assert f.metadata.num_row_groups == sum(r[3] for r in index)
+
+
+def test_a_task_failing_mid_write_leaves_no_file_and_stale_files_are_refused(tmp_path):
+    from graphembed.distributed import fastrp_exchange as X
+
+    def tables(fail):
+        for i in range(3):
+            if fail and i == 2:
+                raise RuntimeError("lost mid-write")
+            yield pa.table({"a": np.arange(5) + i})
+
+    with pytest.raises(RuntimeError, match="mid-write"):
+        X._write_file(str(tmp_path / "d"), 0, tables(True))
+    assert os.listdir(tmp_path / "d") == []
+    assert X._write_file(str(tmp_path / "d"), 0, tables(False)) == [5, 5, 5]
+    assert os.listdir(tmp_path / "d") == ["part-00000.parquet"]
+    with pytest.raises(ValueError, match="stale or partial"):
+        list(X._read_file(str(tmp_path / "d"), 0, rows=16, batch_rows=4))
+    with pytest.raises(ValueError, match="stale or partial"):
+        list(X._read_file(str(tmp_path / "d"), 0, rows=4, row_groups=[1], batch_rows=4))
+    with pytest.raises(ValueError, match="no file"):
+        list(X._read_file(str(tmp_path / "d"), 3, rows=4, batch_rows=4))
+
+
+def test_exchange_step_refuses_missing_vectors_and_a_node_owned_twice(tmp_path):
+    """A step whose index leaves out a source (a ghost's vector never arrives) or lists one
+    twice fails with the partition and the cause, never a wrong row."""
     g = ge.as_csr(nx.karate_club_graph())
     parts = D.hash_partition(g.node_keys(), 3, seed=1)
     settings = D.fastrp_settings({"iteration_weights": "1,1"}, dim=4, random_state=0)
-    fan = {0: pa.table({"li": np.array([0, 0, 2], np.int32), "dest": np.array([1, 2, 1],
-                                                                            np.int32)})}
-    p, _, vec, arc_t, counts = _partitions(g, parts, settings)[0]
-    assert p == 0
-    out = pa.Table.from_batches(list(D.fastrp_merge_step(
-        vec.to_batches(), settings=settings, step=1, owned_counts=counts,
-        arcs=D.TableReader({0: arc_t}), fanout=D.TableReader(fan), batch_rows=2)))
-    assert out.schema.names == list(D.VECTOR_STREAM_COLUMNS)
-    li, part = D._np(out, "li"), D._np(out, "part")
-    own = li >= 0
-    assert sorted(li[own].tolist()) == list(range(counts[0])) and set(part[own]) == {0}
-    assert part[~own].tolist() == [1, 2, 1]
-    P = D.vectors_from_binary(out.column("P"), 4)
-    rows = {int(v): P[i] for i, v in enumerate(li) if v >= 0}
-    for j, src in enumerate([0, 0, 2]):
-        assert P[np.flatnonzero(~own)[j]].tobytes() == rows[src].tobytes()
-    assert out.column("E").null_count == 3
-
-
-def test_merged_step_rejects_missing_vectors_and_unsorted_input():
-    g = ge.as_csr(nx.path_graph(6))
-    settings = D.fastrp_settings(None, dim=4, random_state=0)
-    p, _, vec, arc_t, counts = _partitions(g, np.zeros(6, np.int64), settings)[0]
-    no5 = vec.filter(pa.array(D._np(vec, "node") != 5))
-    shuffled = arc_t.take(pa.array(np.r_[1, 0, np.arange(2, arc_t.num_rows)]))
-    cases = [  # (vectors, arcs, error)
-        (no5, arc_t, "has no vector row"),  # the arc 4 -> 5, last in key order
-        (vec.filter(pa.array(D._np(vec, "node") != 0)), arc_t, "has no vector row"),
-        (vec, shuffled, "not sorted by target key"),
-        (vec.take(pa.array(np.r_[1, 0, np.arange(2, 6)])), arc_t, "not sorted by"),
-    ]
-    for vectors, arcs, error in cases:
+    nodes, arcs = D._graph_tables(g, parts)
+    part = D._np(nodes, "part", np.int64)
+    li = np.zeros(g.n, np.int32)
+    for p in range(3):
+        li[part == p] = np.arange(np.sum(part == p))
+    src, dst = D._np(arcs, "src"), D._np(arcs, "dst")
+    ukey = D.stream_sort_key(D._np(nodes, "key"))
+    list(D.write_arc_files(pa.table({"part": D._np(arcs, "part", np.int32), "ukey": ukey[dst],
+                                     "si": li[src], "w": np.ones(len(src), np.float32)}
+                                    ).to_batches(), directory=str(tmp_path / "arcs")))
+    node, gpart = D.ghost_pairs(D._np(arcs, "part"), dst, part[dst])
+    fan = list(D.write_fanout_files(pa.table({"part": part[node].astype(np.int32),
+                                              "li": li[node], "dest": gpart.astype(np.int32)}
+                                             ).to_batches(), directory=str(tmp_path / "fan")))
+    counts = {p: int(np.sum(part == p)) for p in range(3)}
+    arc_counts = {p: int(np.sum(D._np(arcs, "part") == p)) for p in range(3)}
+    fan_counts = dict(zip(D._np(fan[0], "part").tolist(), D._np(fan[0], "rows").tolist()))
+    layout = D.ExchangeLayout(str(tmp_path / "x"))
+    t = nodes.append_column("li", pa.array(li)).select(["part", "li", "node", "key", "degree"])
+    index = D.index_by_dest(pa.Table.from_batches(list(D.exchange_initial(
+        t.to_batches(), settings=settings, layout=layout,
+        fanout=D.PartFileReader(str(tmp_path / "fan"), fan_counts)))).to_pylist())
+    kw = dict(settings=settings, step=1, layout=layout, owned_counts=counts,
+              arcs=D.PartFileReader(str(tmp_path / "arcs"), arc_counts), last=True)
+    one = [pa.record_batch({"part": pa.array([0], pa.int32())})]
+    assert len(list(D.exchange_step(one, index=index, **kw))) == 1
+    others = [r for r in index[0] if r[0] != 0]
+    assert others  # partition 0 has ghosts
+    for bad, error in (({0: [r for r in index[0] if r[0] == 0]}, "has no vector row"),
+                       ({0: index[0] + others[:1]}, "came twice"),
+                       ({0: [r for r in index[0] if r[0] != 0]}, "no vector row")):
         with pytest.raises(ValueError, match=error):
-            list(D.fastrp_merge_step(vectors.to_batches(max_chunksize=2), settings=settings,
-                                     step=1, owned_counts=counts,
-                                     arcs=D.TableReader({0: arcs}, 2), last=True))
+            list(D.exchange_step(one, index=bad, **kw))
+    with pytest.raises(ValueError, match="not in owned_counts"):
+        list(D.exchange_step([pa.record_batch({"part": pa.array([7], pa.int32())})],
+                             index=index, **kw))
 
 
 def _arc_input(g, parts):
@@ -184,13 +200,31 @@ def test_arc_files_round_trip_and_targets(tmp_path):
         D.PartFileReader(str(tmp_path / "arcs"), {9: 1})(9)
 
 
-def test_arc_writer_refuses_unsorted_rows_and_leaves_no_file(tmp_path):
-    g = ge.as_csr(nx.karate_club_graph())
-    rows = _arc_input(g, np.zeros(34, np.int64))
-    rows = rows.take(pa.array(np.r_[np.arange(10, rows.num_rows), np.arange(10)]))
-    with pytest.raises(ValueError, match="not sorted by 'ukey'"):
-        list(D.write_arc_files(rows.to_batches(max_chunksize=8), directory=str(tmp_path / "a")))
-    assert os.listdir(tmp_path / "a") == []
+def test_arc_writer_sorts_its_rows_whatever_order_they_come_in(tmp_path):
+    """Spark hands the writer its arcs unsorted: any order and batch cut gives the files and
+    targets of the sorted input, byte for byte."""
+    import pyarrow.parquet as pq
+
+    g = ge.as_csr(nx.les_miserables_graph(), weight=None)
+    rows = _arc_input(g, D.hash_partition(g.node_keys(), 3, seed=0))
+
+    def written(table, name, chunk):
+        targets = pa.Table.from_batches(list(D.write_arc_files(
+            table.to_batches(max_chunksize=chunk), directory=str(tmp_path / name))))
+        files = {f: pq.read_table(str(tmp_path / name / f))
+                 for f in sorted(os.listdir(tmp_path / name))}
+        return targets, files
+
+    want_targets, want_files = written(rows, "sorted", 1000)
+    assert len(want_files) == 3
+    rng = np.random.default_rng(0)
+    for i, chunk in enumerate((1, 7, 1000)):
+        shuffled = rows.take(pa.array(rng.permutation(rows.num_rows)))
+        targets, files = written(shuffled, f"shuffled{i}", chunk)
+        assert targets.equals(want_targets)
+        assert files.keys() == want_files.keys()
+        for f in files:
+            assert files[f].equals(want_files[f])
 
 
 # ------------------------------------------------------------------------------ Spark
