@@ -228,12 +228,22 @@ def _collect(df, path):
     return df.collect()
 
 
+def _dir_bytes(fs, path):
+    from pyarrow import fs as pafs
+
+    from graphembed import distributed as D
+
+    infos = fs.get_file_info(pafs.FileSelector(D._filesystem(path)[1], allow_not_found=True))
+    return int(sum(i.size or 0 for i in infos if i.type == pafs.FileType.File))
+
+
 def _fastrp_steps(spark, index, slots, work, *, settings, k, owned_counts, layout, arcs, fanout,
-                  weighted, timings):
+                  weighted, timings, written):
     """The ``k`` propagation steps, one task per partition: each reads the vectors the previous
     step wrote for its partition (``index``: the rows of its row-group index) and its arc file,
     and writes the next step's vectors; returns the last step's owned rows (materialised).
-    Each step's inputs are deleted once the next step has written its own."""
+    Each step's inputs are deleted once the next step has written its own; ``written``
+    gets the bytes each step wrote."""
     from graphembed import distributed as D
 
     parts = spark.createDataFrame([(int(p),) for p in sorted(owned_counts)], "part int")
@@ -252,6 +262,8 @@ def _fastrp_steps(spark, index, slots, work, *, settings, k, owned_counts, layou
             state = _write(out, f"{work}/fastrp/step{step}")
         else:
             index = _collect(out, f"{work}/fastrp/step{step}")
+            written[f"fastrp/step{step}"] = sum(
+                _dir_bytes(fs, d) for d in (layout.vectors(step + 1), layout.embedding(step)))
         shared.unpersist()
         for done in (layout.vectors(step), layout.embedding(step - 1)):
             fs.delete_dir_contents(D._filesystem(done)[1], missing_dir_ok=True)
@@ -331,6 +343,7 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     timings["fastrp_ghosts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     k = len(settings["iteration_weights"])
+    written = {}
     fan_reader = D.PartFileReader(fan_dir, fan_counts)
     if k == 0:
         init = functools.partial(D.table_batches, func=D.fastrp_initial, settings=settings)
@@ -344,11 +357,14 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
                                  fanout=fan_reader)
         index = _collect(_by_task(nodes_p.drop("arcs"), slots).mapInArrow(
             _fault(spark, "initial", init, 1), D.EXCHANGE_INDEX_SCHEMA), f"{work}/fastrp/step0")
+        fs = D._filesystem(layout.directory)[0]
+        written["fastrp/step0"] = sum(_dir_bytes(fs, d) for d in (layout.vectors(1),
+                                                                   layout.embedding(0)))
         timings["fastrp_initial"] = time.perf_counter() - t0
         state = _fastrp_steps(spark, index, slots, work, settings=settings, k=k,
                               owned_counts=owned_counts, layout=layout,
                               arcs=D.PartFileReader(arc_dir, arc_counts), fanout=fan_reader,
-                              weighted=weighted, timings=timings)
+                              weighted=weighted, timings=timings, written=written)
     t0 = time.perf_counter()
     mean = scale = None
     if settings["standardize"]:
@@ -366,7 +382,8 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     out = state.mapInArrow(functools.partial(D.finish_batches, dim=dim, mean=mean, scale=scale),
                            "node long, embedding array<float>")
     timings["fastrp_standardize"] = time.perf_counter() - t0
-    return out, {"settings": settings, "ghost_pairs": int(n_ghosts), "steps": k}
+    return out, {"settings": settings, "ghost_pairs": int(n_ghosts), "steps": k,
+                 "exchange_bytes": written}
 
 
 # ------------------------------------------------------------------------------ walks / orbits

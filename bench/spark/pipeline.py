@@ -123,6 +123,8 @@ def main():
         row = {"edges": edges, "arcs": meta["graph"]["arcs"], "nodes": meta["graph"]["nodes"],
                "partitions": P, "wall_s": wall, "stages_s": meta["seconds"],
                "ghost_pairs": meta["stats"]["ghost_pairs"],
+               # what each step wrote for the next (vectors per destination and E files)
+               "exchange_bytes_written": meta["stats"].get("exchange_bytes", {}),
                "task_propagate_cpu_s_median": float(np.median([t["cpu_s"] for t in prop])),
                "task_propagate_cpu_s_max": float(max(t["cpu_s"] for t in prop)),
                "task_peak_mb_median": float(np.median([t["peak_mb"] for t in prop])),
@@ -179,6 +181,10 @@ def main():
     for st in steps:
         lines.append(f"| shuffle MB written, {st} | " + " | ".join(
             f"{r['shuffle_bytes_written'].get(st, 0) / 2**20:.0f}" for r in rows) + " | |")
+    steps = sorted({k for r in rows for k in r.get("exchange_bytes_written", {})})
+    for st in steps:
+        lines.append(f"| exchange MB written (files), {st} | " + " | ".join(
+            f"{r['exchange_bytes_written'].get(st, 0) / 2**20:.0f}" for r in rows) + " | |")
     names = [k for k in rows[0]["cpu_s_by_table"]] if rows else []
     for nm in names:
         lines.append(f"| CPU s (all processes), {nm} | " + " | ".join(
