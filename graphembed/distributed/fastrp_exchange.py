@@ -172,59 +172,96 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_group):
     return index
 
 
-def merge_runs(runs, dim, *, part):
+def merge_runs(runs, dim, *, part, budget_rows=65_536):
     """The rows of several runs, each sorted by ``ukey``, as one stream sorted by ``ukey``.
 
     ``runs``: iterables of Arrow batches (``ukey, li, P``). Yields ``(ukey, li, P)`` numpy
-    arrays (``P`` (m, dim) float32), in chunks: each holds every buffered row up to the smallest
-    last key among the runs' windows, so all later rows have larger keys. Raises ValueError when
-    a run is out of order or a key comes twice. Memory one batch per run."""
-    windows = []
+    arrays (``P`` (m, dim) float32) in order. The merge reads the run whose last key read is
+    smallest until about ``budget_rows`` rows are buffered, then emits every buffered row up to
+    the smallest such key (no later row of any run can come before it) in one sorted chunk:
+    O(rows · log rows) numpy work, a pass over the runs per chunk (not per batch), memory about
+    ``budget_rows`` rows plus one batch per run. Raises ValueError when a run is out of order or
+    a key comes twice."""
+    k = len(runs)
+    its = [iter(r) for r in runs]
+    top = np.iinfo(np.int64).max
+    front = np.full(k, np.iinfo(np.int64).min)  # last key read from each run
+    started = np.zeros(k, bool)
+    done = np.zeros(k, bool)
+    win = [None] * k  # per run: [key, li, P, pos] of its unemitted rows
+    buffered = 0
 
-    def refill(w):
-        for b in w["it"]:
+    def read(s):
+        """The next non-empty batch of run ``s`` into its window; False when the run is done."""
+        nonlocal buffered
+        for b in its[s]:
             if b.num_rows == 0:
                 continue
-            k = _np(b, "ukey", np.int64)
+            key = _np(b, "ukey", np.int64)
             off, vals = _binary_buffers(b.column("P"))
             if np.any(np.diff(off) != dim):
                 raise ValueError(f"partition {part}: a vector row does not have dim = {dim} "
                                  "values")
-            if np.any(k[1:] <= k[:-1]) or (w["last"] is not None and k[0] <= w["last"]):
+            if np.any(key[1:] <= key[:-1]) or (started[s] and key[0] <= front[s]):
                 raise ValueError(f"partition {part}: a run of vectors is not sorted by key")
-            w["last"] = int(k[-1])
-            w["key"], w["li"], w["pos"] = k, _np(b, "li", np.int32), 0
-            w["P"] = vals[off[0]:off[0] + len(k) * dim].reshape(len(k), dim)
+            li = _np(b, "li", np.int32)
+            P = vals[off[0]:off[0] + len(key) * dim].reshape(len(key), dim)
+            w = win[s]
+            if w is not None and w[3] < len(w[0]):
+                a = w[3]
+                key, li = np.concatenate([w[0][a:], key]), np.concatenate([w[1][a:], li])
+                P = np.concatenate([w[2][a:], P])
+                buffered -= len(w[0]) - a
+            win[s] = [key, li, P, 0]
+            buffered += len(key)
+            front[s], started[s] = key[-1], True
             return True
+        done[s] = True
         return False
 
-    for it in runs:
-        w = {"it": iter(it), "last": None}
-        if refill(w):
-            windows.append(w)
+    def lagging():
+        return int(np.flatnonzero(~done)[np.argmin(front[~done])])
+
     prev = None
-    while windows:
-        top = min(int(w["key"][-1]) for w in windows)
+    while True:
+        # fill: read the run that lags most until the budget is buffered (each run read once
+        # before anything is emitted: an unread run's front is the smallest key there is)
+        while not done.all() and buffered < budget_rows:
+            read(lagging())
+        live = ~done
+        limit = int(front[live].min()) if live.any() else top
+        if live.any() and not any(w is not None and w[3] < len(w[0]) and w[0][w[3]] <= limit
+                                  for w in win):
+            read(lagging())  # nothing safe yet: read on, whatever the budget
+            continue
         keys, lis, Ps = [], [], []
-        for w in windows:
-            e = int(np.searchsorted(w["key"], top, side="right"))
-            if e > w["pos"]:
-                keys.append(w["key"][w["pos"]:e])
-                lis.append(w["li"][w["pos"]:e])
-                Ps.append(w["P"][w["pos"]:e])
-                w["pos"] = e
-        windows = [w for w in windows if w["pos"] < len(w["key"]) or refill(w)]
+        for w in win:
+            if w is None or w[3] >= len(w[0]):
+                continue
+            a = w[3]
+            e = (len(w[0]) if not live.any() or w[0][-1] <= limit
+                 else int(np.searchsorted(w[0], limit, "right")))
+            if e > a:
+                keys.append(w[0][a:e])
+                lis.append(w[1][a:e])
+                Ps.append(w[2][a:e])
+                w[3] = e
+        if not keys:
+            if not live.any():
+                return
+            continue
         if len(keys) == 1:
-            k, li, P = keys[0], lis[0], Ps[0]
+            key, li, P = keys[0], lis[0], Ps[0]
         else:
-            k = np.concatenate(keys)
-            order = np.argsort(k, kind="stable")
-            k, li, P = k[order], np.concatenate(lis)[order], np.concatenate(Ps)[order]
-        if np.any(k[1:] == k[:-1]) or (prev is not None and k[0] <= prev):
+            key = np.concatenate(keys)
+            order = np.argsort(key, kind="stable")
+            key, li, P = key[order], np.concatenate(lis)[order], np.concatenate(Ps)[order]
+        if np.any(key[1:] == key[:-1]) or (prev is not None and key[0] <= prev):
             raise ValueError(f"partition {part}: a node's vector came twice; each node must "
                              "be owned by one partition")
-        prev = int(k[-1])
-        yield k, li, P
+        buffered -= len(key)
+        prev = int(key[-1])
+        yield key, li, P
 
 
 def _accumulate(part, stream, n, arcs, acc, weighted):
@@ -374,12 +411,14 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
                                                       batch_rows=max(n, 1))))
         ukey, degree = _np(owned, "ukey", np.int64), _np(owned, "degree", np.float64)
         sources = index.get(p, [])
-        per_run = max(1, rows_out // max(1, len(sources)))
+        # the merge buffers about rows_out rows; each run is read a quarter of its share at a time
+        per_run = max(1, rows_out // (4 * max(1, len(sources))))
         runs = [_read_file(layout.vectors(step), q, rows=rows, columns=["ukey", "li", "P"],
                            row_groups=list(range(g0, g0 + k)), batch_rows=per_run)
                 for q, g0, k, rows in sources]
         acc = np.zeros((n, dim), np.float32)
-        seen = _accumulate(p, merge_runs(runs, dim, part=p), n, _ArcCursor(arcs(p), p, n),
+        seen = _accumulate(p, merge_runs(runs, dim, part=p, budget_rows=rows_out), n,
+                           _ArcCursor(arcs(p), p, n),
                            acc, weighted)
         if seen != n:
             raise ValueError(f"partition {p}: {seen} owned vector rows came, it owns {n}")

@@ -36,15 +36,16 @@ def _runs(rng, n_runs, dim):
 
 def test_merge_runs_yields_the_sorted_union_however_the_runs_are_cut():
     """The merged stream of several sorted runs is their sorted union, whatever the batch cuts
-    (the planted bugs — a window emitted up to the largest instead of the smallest last key, or
-    the last row of a window dropped — fail here)."""
+    and the buffer budget (the planted bugs — rows emitted up to the largest instead of the
+    smallest last key read, or a window's rows dropped on refill — fail here)."""
     rng = np.random.default_rng(3)
-    for case in range(60):
+    for case in range(120):
         n_runs, dim = int(rng.integers(1, 7)), int(rng.integers(1, 5))
         runs, (k, li, P) = _runs(rng, n_runs, dim)
         cuts = [int(rng.integers(1, 9)) for _ in runs]
+        budget = int(rng.choice([1, 2, 5, 40, 65_536]))
         got = list(D.merge_runs([t.to_batches(max_chunksize=c) for t, c in zip(runs, cuts)],
-                                dim, part=0))
+                                dim, part=0, budget_rows=budget))
         gk = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.int64)
         assert gk.tolist() == k.tolist(), case
         assert np.concatenate([g[1] for g in got]).tolist() == li.tolist()
