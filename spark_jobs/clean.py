@@ -57,7 +57,7 @@ def clean_edges(raw, *, directed=False, source=None):
     """
     raw, mapping, weighted = _integer_ids(raw, source=source)
     arcs = canonical_arcs(raw, directed=directed, weighted=weighted)
-    return arcs, node_table(arcs, raw, mapping, weighted=weighted), mapping
+    return arcs, node_table(arcs, raw, mapping, weighted=weighted, directed=directed), mapping
 
 
 def write_graph(spark, raw, directory, *, directed=False, source=None, mapping_dir=None):
@@ -75,7 +75,8 @@ def write_graph(spark, raw, directory, *, directed=False, source=None, mapping_d
     raw, mapping, weighted = _integer_ids(raw, source=source, store=store)
     canonical_arcs(raw, directed=directed, weighted=weighted).write.parquet(f"{directory}/edges")
     arcs = spark.read.parquet(f"{directory}/edges")
-    node_table(arcs, raw, mapping, weighted=weighted).write.parquet(f"{directory}/nodes")
+    node_table(arcs, raw, mapping, weighted=weighted, directed=directed).write.parquet(
+        f"{directory}/nodes")
     return spark.read.parquet(f"{directory}/nodes"), mapping
 
 
@@ -149,26 +150,39 @@ def canonical_arcs(raw, *, directed=False, weighted=False):
     return out.select("arc.src", "arc.dst", *(["weight"] if weighted else []))
 
 
-def node_table(arcs, raw, mapping, *, weighted=False):
+def node_table(arcs, raw, mapping, *, weighted=False, directed=False):
     """``node, key, arcs, degree`` in one aggregation: every node (the endpoints of ``raw``, or
     the ``mapping`` of string ids with their seeding keys) with zero counts, and every arc of
-    ``arcs`` counted at its source; pass the stored arcs, so that they are not cleaned again."""
+    ``arcs`` counted at its source; pass the stored arcs, so that they are not cleaned again.
+
+    With integer ids only the endpoints of the rows cleaning dropped (self-loops, zero weights)
+    and, directed, the arcs' targets join the aggregation beside the arcs: every other node is
+    the source of an arc (undirected arcs are stored both ways), so reading all of ``raw``'s
+    endpoints again would add twice the edges' rows to the aggregation for nothing."""
     from pyspark.sql import functions as F
 
     from graphembed import distributed
 
     zero_a, zero_w = F.lit(0).cast("long").alias("a"), F.lit(0.0).alias("w")
     if mapping is None:
-        ends = (raw.select(F.col("src").alias("node"))
-                .union(raw.select(F.col("dst").alias("node"))))
+        dropped = F.col("src") == F.col("dst")
+        if weighted:
+            dropped = dropped | (F.col("weight") == 0)
+        lost = raw.where(dropped)
+        ends = (lost.select(F.col("src").alias("node"))
+                .union(lost.select(F.col("dst").alias("node"))))
+        if directed:
+            ends = ends.union(arcs.select(F.col("dst").alias("node")))
         ends = ends.select("node", F.col("node").alias("key"), zero_a, zero_w)
     else:
         keyed = mapping.mapInArrow(functools.partial(distributed.keys_batches, id_col="id"),
                                    "node long, key long")
         ends = keyed.select("node", "key", zero_a, zero_w)
-    counted = arcs.select(F.col("src").alias("node"), F.lit(None).cast("long").alias("key"),
+    counted = arcs.select(F.col("src").alias("node"), F.col("src").alias("key"),
                           F.lit(1).cast("long").alias("a"),
                           (F.col("weight") if weighted else F.lit(1.0)).cast("double").alias("w"))
+    if mapping is not None:
+        counted = counted.withColumn("key", F.lit(None).cast("long"))
     return (ends.unionByName(counted).groupBy("node")
             .agg(F.max("key").alias("key"), F.sum("a").alias("arcs"),
                  F.sum("w").alias("degree"))

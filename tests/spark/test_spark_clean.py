@@ -16,10 +16,12 @@ def messy_edges(seed, n=12, m=60, weighted=False):
     src = rng.integers(0, n, m)
     dst = rng.integers(0, n, m)
     src[:3], dst[:3] = [n, n + 1, 2], [n, 2, n + 1]  # node n has only a self-loop
+    src[3], dst[3] = 0, n + 2  # node n + 2 is only ever a target (a sink when directed)
     frame = {"src": src, "dst": dst}
     if weighted:
         w = rng.choice([0.0, 0.5, 1.0, 2.25, 3.0], m)
         w[1:3] = 0.0  # node n + 1: only zero-weight edges
+        w[3] = 1.0
         frame["weight"] = w
     return pd.DataFrame(frame)
 
