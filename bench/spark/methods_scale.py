@@ -194,50 +194,6 @@ def child(task_dir, method, budget, dim, timeout, memory_gb=0, params=""):
 
 
 # ------------------------------------------------------------------------------ Spark budget
-def budgeted_member_arcs(arcs, members, budget=None):
-    """The halo-arc budget in Spark, before the cogroup (the change proposed for
-    ``spark_jobs/embed.py``'s ``_member_arcs``): the job's arcs between members of a partition,
-    then the same selection as graphembed.distributed.local.halo_arc_mask — every arc with an
-    owned endpoint; a halo arc ``a -> b`` ranked by the priority of ``b`` (seed 0, ties by id)
-    among ``a``'s halo arcs, the pair's level ``q`` the smaller rank of its two directions, and
-    the levels kept while the running count of arcs up to that level is within ``budget`` ×
-    the arcs with an owned endpoint. Two windows, a self-join and an aggregation: the task
-    then receives at most (1 + budget) × the arcs touching its owned nodes."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    from graphembed import distributed as D
-    from spark_jobs import embed
-
-    budget = HALO_BUDGET if budget is None else float(budget)
-    base = getattr(embed, "_member_arcs_original", embed._member_arcs)(arcs, members)
-    cols = base.columns
-    roles = members.select("part", "node", "key", "role", F.lit(0).cast("long").alias("arcs"))
-    roles = roles.mapInArrow(functools.partial(D.priority_batches, seed=0),
-                             "part int, node long, key long, role int, arcs long, pri long")
-    t = (base.join(roles.select("part", F.col("node").alias("src"), F.col("role").alias("rs")),
-                   ["part", "src"])
-         .join(roles.select("part", F.col("node").alias("dst"), F.col("role").alias("rd"),
-                            F.col("pri").alias("pd")), ["part", "dst"])
-         .withColumn("halo", (F.col("rs") != D.OWNED) & (F.col("rd") != D.OWNED)))
-    touching = t.where(~F.col("halo")).groupBy("part").agg(
-        F.floor(F.lit(budget) * F.count(F.lit(1))).alias("limit"))
-    h = t.where(F.col("halo")).withColumn(
-        "rank", F.row_number().over(Window.partitionBy("part", "src").orderBy("pd", "dst")) - 1)
-    rev = h.select("part", F.col("src").alias("dst"), F.col("dst").alias("src"),
-                   F.col("rank").alias("rrank"))
-    h = h.join(rev, ["part", "src", "dst"], "left").withColumn(
-        "q", F.least("rank", F.coalesce("rrank", "rank")))
-    levels = (h.groupBy("part", "q").agg(F.count(F.lit(1)).alias("c"))
-              .withColumn("upto", F.sum("c").over(Window.partitionBy("part").orderBy("q")
-                                                  .rowsBetween(Window.unboundedPreceding, 0)))
-              .join(touching, "part", "left")
-              .where(F.col("upto") <= F.coalesce(F.col("limit"), F.lit(0)))
-              .select("part", "q"))
-    kept = h.join(levels, ["part", "q"])
-    return t.where(~F.col("halo")).select(*cols).unionByName(kept.select(*cols))
-
-
 # ------------------------------------------------------------------------------ halos
 def halo_sizes(spark, members, sub_arcs):
     """Per partition: owned, halo nodes, member arcs, halo arcs (Spark aggregations)."""
@@ -493,10 +449,6 @@ def main():
     ap.add_argument("--task-timeout", type=int, default=3600)
     ap.add_argument("--data", default=str(ROOT / "bench" / "results" / "tmp"))
     ap.add_argument("--name", default="methods_scale")
-    ap.add_argument("--spark-budget", action="store_true",
-                    help="apply the halo-arc budget in Spark before the cogroup (the change "
-                    "proposed for spark_jobs/embed.py's _member_arcs), by replacing that function "
-                    "for this run")
     # child mode
     ap.add_argument("--task", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--method-task", dest="method", default=None, help=argparse.SUPPRESS)
@@ -549,10 +501,6 @@ def main():
     from graphembed.methods import versions
     from spark_jobs import common, embed
 
-    if args.spark_budget:
-        original = embed._member_arcs
-        embed._member_arcs = lambda arcs, members: budgeted_member_arcs(arcs, members)
-        embed._member_arcs_original = original
     work = Path(args.work) if args.work else Path(args.data) / args.name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

@@ -218,3 +218,20 @@ def test_spark_submit_error_is_one_line_and_spark_logs_at_warn(tmp_path, verbose
         assert len(errors) == 1
         assert errors[0].startswith(f"embed.py: error: --edges {missing}: no such file")
     assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "two"])
+def test_bad_halo_budget_is_one_line_before_any_work(spark, capsys, tmp_path, edges, value):
+    from spark_jobs import embed
+
+    before = jobs_run(spark)
+    line = fails_in_one_line(capsys, embed.main, ["--edges", str(edges), "--out",
+                                                  str(tmp_path / "out"), "--method", "irwe",
+                                                  "--halo-arcs", value])
+    assert line.startswith("embed.py: error: --halo-arcs must be a finite number >= 0")
+    assert line.endswith(f"or 'none' (every arc), got {value!r}")
+    assert jobs_run(spark) == before
+    assert listing(tmp_path) == ["edges.parquet"]
+    with pytest.raises(ValueError, match="--halo-arcs must be a finite number >= 0"):
+        embed.run(spark, str(edges), str(tmp_path / "out"), method="irwe", halo_arcs=value)
+    assert jobs_run(spark) == before and listing(tmp_path) == ["edges.parquet"]

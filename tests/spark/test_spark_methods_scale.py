@@ -1,6 +1,6 @@
-"""The halo-arc budget as Spark applies it before the cogroup (bench/spark/methods_scale.py's
-``budgeted_member_arcs``, the change proposed for the job's ``_member_arcs``) keeps exactly the
-arcs that graphembed.distributed.local.halo_arc_mask keeps in the task."""
+"""The halo-arc budget as the Spark job applies it before the cogroup (``_member_arcs`` of
+spark_jobs/embed.py) keeps exactly the arcs that graphembed.distributed.local.halo_arc_mask keeps
+in the task, and the task's own selection then keeps them all."""
 
 import sys
 from pathlib import Path
@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "spark"))
 
 @pytest.mark.parametrize("hops,budget", [(1, 0.5), (2, 0.7)])
 def test_spark_halo_budget_equals_the_task_mask(spark, tmp_path, hops, budget):
-    import methods_scale
     from spark_jobs import clean, embed, partition
 
     G = nx.barabasi_albert_graph(400, 3, seed=hops)
@@ -42,7 +41,7 @@ def test_spark_halo_budget_equals_the_task_mask(spark, tmp_path, hops, budget):
     members = members.toPandas()
     mdf = spark.createDataFrame(members)
     full = embed._member_arcs(arcs, mdf).toPandas()
-    got = methods_scale.budgeted_member_arcs(arcs, mdf, budget).toPandas()
+    got = embed._member_arcs(arcs, mdf, budget).toPandas()
     dropped = 0
     for p, m in members.groupby("part"):
         mt = pa.Table.from_pandas(m.reset_index(drop=True), preserve_index=False)
@@ -54,5 +53,9 @@ def test_spark_halo_budget_equals_the_task_mask(spark, tmp_path, hops, budget):
         key = dict(zip(m["node"], m["key"]))
         g = got[got["part"] == p]
         assert sorted((key[u], key[v]) for u, v in zip(g["src"], g["dst"])) == want
+        # the task receives the budgeted arcs: its own selection keeps every one of them
+        gt = pa.table({"src": g["src"].to_numpy(), "dst": g["dst"].to_numpy()})
+        _, _, again = D.member_graph(gt, mt, halo_arcs=budget)
+        assert again.indices.size == len(want)
         dropped += len(a) - len(want)
     assert dropped > 0  # the budget bound in these cases
