@@ -4,13 +4,14 @@
 
 Reads bench/spark/results/task_cost.json (per-task CPU on real-size partitions, including ones
 cut from a 10⁹-edge R-MAT graph) and pipeline.json (per-stage seconds of the whole Spark job on
-2 local cores), and writes results/projection.json and .md with two estimates:
+2 local cores; ``--pipeline``), and writes results/projection.json and .md with two estimates:
 
 * bottom-up: tasks = 2·10⁹ arcs / arcs-per-task, each step runs them in waves of
   executors × cores at the measured per-task CPU time, plus the exchange — every ghost row
-  (measured ghosts per task × tasks) and owned row ships one dim-float vector per step, and the
-  arcs are shuffled again with them (the step streams them in target order) — at an assumed
-  aggregate shuffle bandwidth; clean + partition + ghost table as one shuffle of the arcs each.
+  (measured ghosts per task × tasks) and owned row is written once and read once per step, one
+  dim-float vector each, through the job's storage — at an assumed aggregate bandwidth; the
+  arcs move only before the steps (clean, the partition join, the arc pass's join and its
+  shuffle to the partition's task: four shuffles of the arcs).
 * top-down: the local pipeline's fitted seconds per edge per stage, times 10⁹ edges, divided by
   the core ratio (cluster cores / 2): perfect scaling, so a lower bound on that route.
 
@@ -123,6 +124,8 @@ def main():
     ap.add_argument("--bandwidth-gbs", type=float, default=10.0,
                     help="assumed aggregate shuffle bandwidth of the cluster, GB/s")
     ap.add_argument("--edges", type=float, default=1e9)
+    ap.add_argument("--pipeline", default="pipeline_dim32_exchange",
+                    help="results/NAME.json of bench/spark/pipeline.py for the top-down fit")
     args = ap.parse_args()
     res = HERE / "results"
     tc = json.loads((res / "task_cost.json").read_text())
@@ -141,11 +144,13 @@ def main():
     compute = waves * per_task_cpu  # all steps of a task (initial + 4 propagations)
     steps = tc["iterations"]
     per_task_owned = sum(r["owned"] for r in big) / len(big)
-    # every step shuffles each partition's stream: owned and ghost vectors and its arcs
-    # (an arc row: part, sort key, kind, source row, weight ≈ 40 bytes in Spark's rows)
-    exchange_bytes = tasks * (per_task_ghosts + per_task_owned) * dim * 4 * steps
-    exchange_bytes += arcs * 40 * steps
-    shuffle_arcs_bytes = arcs * 16 * 3  # clean, partition join, ghost table
+    # every step: each partition writes its owned rows and the ghost copies the others need
+    # (dim float32 values plus 12 bytes of key and row each) to the job's storage, and each is
+    # read back once by the partition it is for; the arcs never move after the arc pass
+    exchange_bytes = tasks * (per_task_ghosts + per_task_owned) * (dim * 4 + 12) * steps * 2
+    # the arcs, ~16 bytes a row: clean, the partition join, the arc pass (join by source, then
+    # to their partition's task)
+    shuffle_arcs_bytes = arcs * 16 * 4
     io = (exchange_bytes + shuffle_arcs_bytes) / (args.bandwidth_gbs * 1e9)
     bottom_up = compute + io
     out = {"edges": args.edges, "cluster": f"{args.executors} executors x {args.cores} cores",
@@ -154,7 +159,7 @@ def main():
            "task_cpu_s_all_steps": per_task_cpu, "task_peak_mb": per_task_peak,
            "compute_s": compute, "exchange_TB": exchange_bytes / 1e12, "io_s": io,
            "bottom_up_s": bottom_up}
-    pl = res / "pipeline.json"
+    pl = res / f"{args.pipeline}.json"
     if pl.exists():
         p = json.loads(pl.read_text())
         fits = p.get("fits", {})
@@ -162,6 +167,8 @@ def main():
             local = fits["total"]["fixed_s"] + fits["total"]["s_per_million_edges"] * args.edges / 1e6
             out["top_down_local_2core_s"] = local
             out["top_down_cluster_s"] = local * 2 / slots
+            out["top_down_from"] = {"pipeline": pl.name, "dim": p.get("dim"),
+                                    "sizes": [r["edges"] for r in p.get("rows", [])]}
     methods_lines = []
     ms = res / "methods_scale.json"
     if ms.exists():
@@ -173,12 +180,16 @@ def main():
              f"- tasks per step: {tasks:,} of {per_task_arcs:,.0f} arcs ({waves} waves of {slots})",
              f"- per task (measured on 10⁹-graph partitions, all 4 steps): {per_task_cpu:.1f} CPU s, "
              f"peak {per_task_peak:.0f} MB",
-             f"- compute: {compute / 60:.1f} min; exchange {exchange_bytes / 1e12:.2f} TB + arc "
-             f"shuffles: {io / 60:.1f} min",
+             f"- compute: {compute / 60:.1f} min; vector exchange through storage "
+             f"{exchange_bytes / 1e12:.2f} TB (written and read) + arc shuffles: "
+             f"{io / 60:.1f} min",
              f"- bottom-up total: **{bottom_up / 60:.0f} min**"]
     if "top_down_cluster_s" in out:
-        lines.append(f"- top-down (local pipeline fit × 10⁹ edges ÷ {slots // 2}× cores): "
-                     f"{out['top_down_cluster_s'] / 60:.0f} min")
+        src = out["top_down_from"]
+        lines.append(f"- top-down ({src['pipeline']}: the local[2] job's fitted seconds over "
+                     f"{', '.join(f'{e:.0e}' for e in src['sizes'])} edges at dim {src['dim']}, "
+                     f"× {args.edges:.0e} edges ÷ {slots // 2}× cores): "
+                     f"{out['top_down_cluster_s'] / 60:.1f} min")
     lines += methods_lines
     (res / "projection.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
