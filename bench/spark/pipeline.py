@@ -71,25 +71,20 @@ def main():
     worker_graphembed = os.path.relpath(spark.sparkContext.parallelize([0], 1).map(
         lambda _: __import__("graphembed").__file__).collect()[0])
     label = {"tag": ""}
-    original_write = embed._write
 
-    def labelled_write(df, path):
-        # every job from here to the next write carries this table's name
-        name = "/".join(str(path).rstrip("/").split("/")[-2:])
-        df.sparkSession.sparkContext.setJobDescription(f"{label['tag']}|{name}")
-        label["cpu"].append((name, tree_cpu_s()))
-        return original_write(df, path)
+    def labelled(original):
+        """``embed._write`` / ``embed._collect`` naming the jobs they start: every job from
+        here to the next such call carries the table's name (and its CPU seconds are counted
+        under it)."""
+        def run(df, path):
+            name = "/".join(str(path).rstrip("/").split("/")[-2:])
+            df.sparkSession.sparkContext.setJobDescription(f"{label['tag']}|{name}")
+            label["cpu"].append((name, tree_cpu_s()))
+            return original(df, path)
+        return run
 
-    original_collect = embed._collect
-
-    def labelled_collect(df, path):
-        name = "/".join(str(path).rstrip("/").split("/")[-2:])
-        df.sparkSession.sparkContext.setJobDescription(f"{label['tag']}|{name}")
-        label["cpu"].append((name, tree_cpu_s()))
-        return original_collect(df, path)
-
-    embed._write = labelled_write
-    embed._collect = labelled_collect
+    embed._write = labelled(embed._write)
+    embed._collect = labelled(embed._collect)
     rows = []
     for tag in args.sizes.split(","):
         edges = int(float(tag))
