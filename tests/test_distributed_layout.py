@@ -14,8 +14,8 @@ PACKAGE = Path(D.__file__).parent
 SRC = PACKAGE.parent
 
 #: The modules bottom to top: a module may import only from modules before it.
-ORDER = ["partitioning", "arrow", "local", "fastrp_stream", "fastrp_merge", "subgraph", "distne",
-         "landmarks", "runner"]
+ORDER = ["partitioning", "arrow", "local", "fastrp_stream", "fastrp_merge", "fastrp_exchange",
+         "subgraph", "distne", "landmarks", "runner"]
 
 
 def _tree(path):

@@ -14,8 +14,10 @@ Modules, one concern each (imports only point down this list):
 * :mod:`.arrow` — vectors to and from Arrow list columns; small ``mapInArrow`` bodies.
 * :mod:`.local` — a partition's local CSR, its ghost table, halos and member subgraphs.
 * :mod:`.fastrp_stream` — exact FastRP: initial rows, streamed propagation steps, standardisation.
-* :mod:`.fastrp_merge` — exact FastRP with the arcs written once per partition and each step's
-  vectors merged with them as both stream (what the Spark job runs).
+* :mod:`.fastrp_merge` — the files exact FastRP lays down once per partition: its arcs sorted
+  by target key and its fan-out; the cursor that walks the arcs as vectors stream past.
+* :mod:`.fastrp_exchange` — exact FastRP steps that exchange vectors through per-partition files
+  and merge them with the arc files by key (what the Spark job runs).
 * :mod:`.subgraph` — walk/orbit methods on a member subgraph; Procrustes alignment.
 * :mod:`.distne` — DistNE border levels: internal embedding beside a smoothed border embedding.
 * :mod:`.landmarks` — IRWE landmark mode: one basis fitted on a global sample of nodes.
@@ -115,6 +117,14 @@ from .fastrp_merge import (  # noqa: F401
 from .fastrp_exchange import (  # noqa: F401
     EXCHANGE_INDEX_SCHEMA,
     ExchangeLayout,
+    _write_file,
+    _read_file,
+    _vector_schema,
+    _accumulate,
+    _unmatched,
+    _fanout_arrays,
+    _vector_batch_rows,
+    _index_batch,
     merge_runs,
     write_vectors,
     exchange_initial,
