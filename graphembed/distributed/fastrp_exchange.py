@@ -36,6 +36,7 @@ from .fastrp_stream import (
     _initial_rows,
     stream_batch_rows,
     stream_sort_key,
+    vectors_from_binary,
     vectors_to_binary,
 )
 
@@ -61,7 +62,7 @@ class ExchangeLayout:
         return f"{self.directory}/E{int(step)}"
 
 
-def _write_file(directory, part, tables, *, metadata_check=None):
+def _write_file(directory, part, tables):
     """Write ``tables`` (an iterable of Arrow tables, one row group each) to partition
     ``part``'s file under ``directory``, under a temporary name renamed at the end; returns the
     row count of every row group written."""
@@ -397,6 +398,8 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
     """
     import pyarrow as pa
 
+    from ..fastrp import _inverse
+
     dim = settings["dim"]
     alpha = settings["iteration_weights"][step - 1]
     rows_out = int(batch_rows or _vector_batch_rows(dim))
@@ -425,14 +428,10 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
         E = np.zeros((n, dim), np.float32)
         g = 0
         for b in _read_file(layout.embedding(step - 1), p, rows=n, batch_rows=rows_out):
-            from .fastrp_stream import vectors_from_binary
-
             e = vectors_from_binary(b.column("E"), dim)
             E[g:g + len(e)] = e
             g += len(e)
         if settings["transition"] == "mean":
-            from ..fastrp import _inverse
-
             acc *= _inverse(degree)[:, None]
         _add_normalized(E, acc, alpha, settings["normalize"])
         if last:
