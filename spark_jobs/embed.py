@@ -209,17 +209,13 @@ def _task_slots(spark, parts):
                                  "part int, slot int")
 
 
-def _by_task(df, slots, key=None):
+def _by_task(df, slots):
     """``df`` (with ``part``) shuffled so that each graph partition is one task (``slots``:
-    the :func:`_task_slots` table and its length) and sorted by ``(part, key)`` within it
-    (unsorted if ``key`` is None: the task sorts its rows itself)."""
+    the :func:`_task_slots` table and its length), unsorted: the tasks sort their own rows."""
     from pyspark.sql import functions as F
 
     slots, n = slots
-    df = df.join(F.broadcast(slots), "part").repartition(n, "slot")
-    if key is not None:
-        df = df.sortWithinPartitions("part", key)
-    return df.drop("slot")
+    return df.join(F.broadcast(slots), "part").repartition(n, "slot").drop("slot")
 
 
 def _collect(df, path):
