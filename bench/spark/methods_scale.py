@@ -45,6 +45,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import rmat  # noqa: E402  (bench/spark/rmat.py: the R-MAT graphs and their sizes)
 
 
 #: graphembed.distributed.member_graph's default halo-arc budget
@@ -515,13 +518,7 @@ def main():
     spark.sparkContext.setLogLevel("ERROR")
     full = set(args.full.split(",")) if args.full else set()
     rows = []
-    for tag in args.sizes.split(","):
-        edges = int(float(tag))
-        path = Path(args.data) / f"rmat-{tag}"
-        if not path.exists():
-            print(f"skip {tag}: generate it with bench/spark/rmat.py --edges {tag} --out {path}")
-            continue
-        P = max(1, int(round(2 * edges / args.arcs_per_task)))
+    for tag, edges, path, P in rmat.sized_graphs(args.sizes, args.data, args.arcs_per_task):
         methods = args.methods.split(",")
         if tag in full:
             methods = methods + ["fastrp"]

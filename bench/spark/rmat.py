@@ -19,6 +19,7 @@ generating the other 10⁹ edges.
 import argparse
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -122,6 +123,19 @@ def block_edges(total_edges, scale, prefix_bits, *, seed=0, undirected=True):
     src = np.concatenate(src) if src else np.zeros(0, np.int64)
     dst = np.concatenate(dst) if dst else np.zeros(0, np.int64)
     return src, dst
+
+
+def sized_graphs(sizes, data, arcs_per_task):
+    """``(tag, edges, path, partitions)`` for each size of a comma list (``1e6,1e7``) whose R-MAT
+    folder ``data/rmat-TAG`` exists (the others are reported and skipped), with partitions of
+    about ``arcs_per_task`` arcs (2 per undirected edge)."""
+    for tag in sizes.split(","):
+        edges = int(float(tag))
+        path = Path(data) / f"rmat-{tag}"
+        if not path.exists():
+            print(f"skip {tag}: generate it with bench/spark/rmat.py --edges {tag} --out {path}")
+            continue
+        yield tag, edges, path, max(1, int(round(2 * edges / arcs_per_task)))
 
 
 def main():
