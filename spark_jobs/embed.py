@@ -497,8 +497,8 @@ def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, par
     sub_arcs = _write(_member_arcs(arcs, members, halo_arcs), f"{work}/sub/arcs")
     timings["members"] = time.perf_counter() - t0
     if mode == "landmarks":
-        return _landmarks(spark, nodes, members, sub_arcs, method=method, dim=dim, seed=seed,
-                          params=params, landmarks=landmarks, timings=timings,
+        return _landmarks(spark, nodes, members, sub_arcs, work, method=method, dim=dim,
+                          seed=seed, params=params, landmarks=landmarks, timings=timings,
                           halo_arcs=halo_arcs)
     t0 = time.perf_counter()
     func = functools.partial(D.embed_subgraph, method=method, dim=dim, random_state=seed,
@@ -545,13 +545,16 @@ def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, par
     return out, stats
 
 
-def _landmarks(spark, nodes, members, sub_arcs, *, method, dim, seed, params, landmarks,
+def _landmarks(spark, nodes, members, sub_arcs, work, *, method, dim, seed, params, landmarks,
                timings, halo_arcs=2.0):
-    """IRWE in one basis: every partition ships its landmarks' statistics, the driver fits the
-    identity PCA and position SVD on them once, and every partition maps its owned nodes with
-    the broadcast maps (its statistics recomputed from the same seeds: nothing n-sized is
-    stored or collected)."""
+    """IRWE in one basis: every partition writes its landmarks' statistics to the work
+    directory, the driver reads them there (Python-side, with pyarrow: the rows never pass
+    through the JVM driver's heap, which 10⁵ landmarks' PPMI rows overflow when collected) and
+    fits the identity PCA and position SVD on them once, and every partition maps its owned
+    nodes with the broadcast maps (its statistics recomputed from the same seeds: nothing
+    n-sized is stored or collected)."""
     import numpy as np
+    import pyarrow.parquet as pq
     from pyspark.sql import functions as F
 
     from graphembed import distributed as D
@@ -564,8 +567,11 @@ def _landmarks(spark, nodes, members, sub_arcs, *, method, dim, seed, params, la
     landmark_ids = np.sort(np.array([int(r["node"]) for r in lm.collect()], dtype=np.int64))
     kw = dict(method=method, dim=dim, random_state=seed, params=params,
               landmark_ids=landmark_ids, halo_arcs=halo_arcs)
-    rows = sub_arcs.groupBy("part").cogroup(members.groupBy("part")).applyInArrow(
-        functools.partial(D.landmark_rows_table, **kw), D.LANDMARK_SCHEMA).toArrow()
+    rows_dir = f"{work}/sub/landmark_rows"
+    sub_arcs.groupBy("part").cogroup(members.groupBy("part")).applyInArrow(
+        functools.partial(D.landmark_rows_table, **kw), D.LANDMARK_SCHEMA).write.parquet(rows_dir)
+    fs, root = D._filesystem(rows_dir)
+    rows = pq.read_table(root, filesystem=fs).sort_by("node")  # the same fit for any order
     has_identity, has_position = D.landmark_halves(method, dim, params)
     piece = D.landmark_piece_from_table(rows, num_landmarks=len(landmark_ids),
                                         has_identity=has_identity, has_position=has_position)
