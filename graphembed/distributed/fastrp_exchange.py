@@ -5,23 +5,26 @@ each partition's fan-out (which of its owned rows every other partition holds as
 step is then one task per partition that
 
 1. reads the vectors it needs — its owned rows and its ghosts, as the previous step's tasks wrote
-   them, each source's rows for this partition sorted by key — merging the sorted runs of every
-   source as they stream (:func:`merge_runs`, a window of a few thousand rows per source),
+   them, each source's rows for this partition one sorted section of that source's file: the
+   sections' keys first (one read each), merged by one sort, then the vectors chunk by chunk,
+   one contiguous read per source and chunk (:func:`read_merged`),
 2. feeds them, in increasing key order, with its arc file to the kernel
    :func:`graphembed._kernels.fastrp.merge_accumulate`: every arc right after its target's
    vector, the float32 operations and their order of graphembed.fastrp, so the bits are the
    same as one machine's before standardisation, and
-3. writes the next step's vectors: one Parquet file per source partition, ``dest, ukey, li, P``
-   sorted by ``(dest, ukey)``, one row group or more per destination, never two destinations
-   in one group, so that each destination reads exactly its rows.
+3. writes the next step's vectors: one raw file per source partition (:func:`write_vectors`),
+   a section per destination sorted by key, keys, row indices and vectors each contiguous, so
+   that each destination reads exactly its rows in a few large reads (a Parquet reader's fixed
+   cost per batch and per footer was most of a task's time when 200 sources each sent a few
+   hundred rows).
 
 Nothing of a step passes through Spark's shuffle and sort (each row there costs a serialisation,
 a sort record and two Arrow conversions); the tasks' files are written under a temporary name
 and renamed, so a retried task writes the same bytes and a reader never sees half a file. The
 driver collects each step's row-group index (one row per source and destination) and hands it
 to the next step. Layout under the job's work directory: ``owned/`` (each partition's ``node,
-ukey, degree`` in row order), ``vec{s}/`` (what step ``s`` reads), ``E{s}/`` (the owned rows'
-embedding after step ``s``).
+ukey, degree`` in row order, Parquet), ``vec{s}/`` (what step ``s`` reads), ``E{s}/`` (the owned
+rows' embedding after step ``s``, Parquet).
 """
 
 from __future__ import annotations
@@ -40,9 +43,10 @@ from .fastrp_stream import (
     vectors_to_binary,
 )
 
-#: What a task yields for each file of vectors it wrote: one row per destination partition
-#: (``src`` wrote ``rows`` rows for ``dest`` as row groups ``rg0 .. rg0 + nrg − 1``).
-EXCHANGE_INDEX_SCHEMA = "src int, dest int, rg0 int, nrg int, rows long"
+#: What a task yields for the vector file it wrote: one row per destination partition (``src``
+#: wrote ``rows`` rows for ``dest`` as the section at byte ``offset`` of its file, which holds
+#: ``file_bytes`` bytes in all).
+EXCHANGE_INDEX_SCHEMA = "src int, dest int, offset long, rows long, file_bytes long"
 
 
 class ExchangeLayout:
@@ -102,9 +106,9 @@ def _write_file(directory, part, tables):
     return groups
 
 
-def _read_file(directory, part, *, rows=None, row_groups=None, columns=None, batch_rows):
-    """Batches of partition ``part``'s file under ``directory`` (only ``row_groups`` if given),
-    checked to hold ``rows`` rows there."""
+def _read_file(directory, part, *, rows=None, columns=None, batch_rows):
+    """Batches of partition ``part``'s Parquet file under ``directory``, checked to hold
+    ``rows`` rows."""
     import pyarrow.parquet as pq
 
     fs, root = _filesystem(directory)
@@ -115,30 +119,37 @@ def _read_file(directory, part, *, rows=None, row_groups=None, columns=None, bat
         raise ValueError(f"partition {part}: no file {path}; an earlier stage did not write "
                          "it (a stale work directory?)") from exc
     if rows is not None:
-        have = (f.metadata.num_rows if row_groups is None else
-                sum(f.metadata.row_group(g).num_rows for g in row_groups))
+        have = f.metadata.num_rows
         if have != rows:
             raise ValueError(f"partition {part}: {path} holds {have} rows where {rows} were "
                              "written (a stale or partial file)")
-    return f.iter_batches(batch_size=max(1, int(batch_rows)), row_groups=row_groups,
-                          columns=columns, use_threads=False)
+    return f.iter_batches(batch_size=max(1, int(batch_rows)), columns=columns,
+                          use_threads=False)
 
 
-def _vector_schema():
-    import pyarrow as pa
+#: The first bytes of a vector file: magic, format version, source partition, dim (int32 each).
+VECTOR_MAGIC = 0x31564547  # b"GEV1" little-endian
+_HEADER_BYTES = 16
 
-    return pa.schema([("ukey", pa.int64()), ("li", pa.int32()), ("P", pa.binary())])
+
+def vector_file(directory, part):
+    """Path of partition ``part``'s vector file under ``directory``."""
+    return f"{str(directory).rstrip('/')}/part-{int(part):05d}.vec"
 
 
-def write_vectors(directory, part, N, ukey, fanout, *, rows_per_group):
-    """Partition ``part``'s vectors for the next step: its owned rows (``li`` their row) for
-    itself and, for every ``(li, dest)`` of ``fanout``, row ``li`` for partition ``dest``
-    (``li`` −1 there), sorted by ``(dest, ukey)``, at most ``rows_per_group`` rows per row
-    group. Returns :data:`EXCHANGE_INDEX_SCHEMA` rows as tuples. Time O(f log f + (n + f)·dim)
-    for ``n`` owned rows and ``f`` fan-out rows; memory O(n + f) indices and one row group."""
-    import pyarrow as pa
+def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
+    """Partition ``part``'s vectors for the next step, one raw little-endian file: a 16-byte
+    header, then one section per destination in increasing order — its owned rows (``li`` their
+    row) for itself and, for every ``(li, dest)`` of ``fanout``, row ``li`` for partition
+    ``dest`` (``li`` −1 there) — each section sorted by ``ukey`` and laid out as ``ukey``
+    int64[m], ``li`` int32[m], ``P`` float32[m, dim], so that a destination reads its keys in
+    one call and its vectors in as few as it likes. Written under a temporary name and renamed.
+    Returns :data:`EXCHANGE_INDEX_SCHEMA` rows as tuples (``src, dest, offset, rows,
+    file_bytes``). Time O(f log f + (n + f)·dim) for ``n`` owned rows and ``f`` fan-out rows;
+    memory O(n + f) indices and ``rows_per_chunk`` vectors."""
+    import uuid
 
-    n = len(ukey)
+    n, dim = N.shape
     f_li, f_dest = fanout
     li = np.concatenate([np.arange(n, dtype=np.int64), np.asarray(f_li, np.int64)])
     dest = np.concatenate([np.full(n, part, np.int64), np.asarray(f_dest, np.int64)])
@@ -147,122 +158,124 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_group):
                          f"{n} owned rows")
     order = np.lexsort((ukey[li], dest))
     li, dest = li[order], dest[order]
-    own = dest == part
     cuts = np.flatnonzero(np.diff(dest)) + 1
-    runs = list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(dest)].tolist()))
-    schema = _vector_schema()
-    step = max(1, int(rows_per_group))
+    runs = list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(dest)].tolist())) if len(dest) else []
+    step = max(1, int(rows_per_chunk))
+    row_bytes = 12 + 4 * dim
+    fs, root = _filesystem(directory)
+    fs.create_dir(root, recursive=True)
+    temp = f"{root}/.part-{int(part):05d}.{uuid.uuid4().hex}.tmp"
+    index, offset = [], _HEADER_BYTES
+    try:
+        with fs.open_output_stream(temp) as out:
+            out.write(np.array([VECTOR_MAGIC, 1, part, dim], "<i4").tobytes())
+            for a, b in runs:
+                rows = li[a:b]
+                out.write(np.ascontiguousarray(ukey[rows], "<i8").tobytes())
+                own = dest[a] == part
+                out.write((rows if own else np.full(b - a, -1)).astype("<i4").tobytes())
+                for c in range(a, b, step):
+                    out.write(np.ascontiguousarray(N[li[c:min(b, c + step)]], "<f4").tobytes())
+                index.append([int(part), int(dest[a]), offset, b - a])
+                offset += (b - a) * row_bytes
+        if fs.get_file_info(temp).size != offset:
+            raise RuntimeError(f"partition {part}: {temp} is not the {offset} bytes written")
+        fs.move(temp, vector_file(root, part))
+    except BaseException:
+        try:
+            fs.delete_file(temp)
+        except OSError:
+            pass
+        raise
+    return [tuple(r) + (offset,) for r in index]
 
-    def tables():
-        for a, b in runs:
-            for c in range(a, b, step):
-                d = min(b, c + step)
-                rows = li[c:d]
-                yield pa.Table.from_arrays(
-                    [pa.array(ukey[rows]), pa.array(np.where(own[c:d], rows, -1), pa.int32()),
-                     vectors_to_binary(N[rows])], schema=schema)
 
-    groups = _write_file(directory, part, tables())
-    index, g = [], 0
-    for a, b in runs:
-        k = -(-(b - a) // step)
-        if sum(groups[g:g + k]) != b - a:
-            raise RuntimeError(f"partition {part}: row groups do not match the rows written")
-        index.append((int(part), int(dest[a]), g, k, b - a))
-        g += k
-    return index
+def _open_vectors(directory, part, src, offset, rows, file_bytes, dim):
+    """Source ``src``'s vector file, checked (it exists, holds ``file_bytes`` bytes, its header
+    names ``src`` and ``dim``, the section fits), and the section's keys and row indices."""
+    fs, root = _filesystem(directory)
+    path = vector_file(root, src)
+    try:
+        f = fs.open_input_file(path)
+    except (FileNotFoundError, OSError) as exc:
+        raise ValueError(f"partition {part}: no file {path}; an earlier stage did not write "
+                         "it (a stale work directory?)") from exc
+    try:
+        size = f.size()
+        if size != file_bytes:
+            raise ValueError(f"partition {part}: {path} holds {size} bytes where {file_bytes} "
+                             "were written (a stale or partial file)")
+        head = np.frombuffer(f.read_at(_HEADER_BYTES, 0), "<i4")
+        if head.tolist() != [VECTOR_MAGIC, 1, src, dim]:
+            raise ValueError(f"partition {part}: {path} is not a vector file of partition {src} "
+                             f"with dim {dim} (a stale or foreign file)")
+        if offset < _HEADER_BYTES or offset + rows * (12 + 4 * dim) > size:
+            raise ValueError(f"partition {part}: the section at byte {offset} of {path} "
+                             f"({rows} rows) is outside its {size} bytes (a stale index)")
+        cols = f.read_at(12 * rows, offset) if rows else b""
+        key = np.frombuffer(cols, "<i8", count=rows)
+        li = np.frombuffer(cols, "<i4", count=rows, offset=8 * rows)
+    except BaseException:
+        f.close()
+        raise
+    if np.any(key[1:] <= key[:-1]):
+        f.close()
+        raise ValueError(f"partition {part}: a run of vectors is not sorted by key")
+    return f, key, li
 
 
-def merge_runs(runs, dim, *, part, budget_rows=65_536):
-    """The rows of several runs, each sorted by ``ukey``, as one stream sorted by ``ukey``.
+def read_merged(directory, part, sources, dim, *, chunk_rows):
+    """The vectors partition ``part`` reads, from every source's section, as one stream sorted
+    by ``ukey``: yields ``(ukey, li, P)`` numpy chunks of at most ``chunk_rows`` rows (``P``
+    (m, dim) float32).
 
-    ``runs``: iterables of Arrow batches (``ukey, li, P``). Yields ``(ukey, li, P)`` numpy
-    arrays (``P`` (m, dim) float32) in order. The merge reads the run whose last key read is
-    smallest until about ``budget_rows`` rows are buffered, then emits every buffered row up to
-    the smallest such key (no later row of any run can come before it) in one sorted chunk:
-    O(rows · log rows) numpy work, a pass over the runs per chunk (not per batch), memory about
-    ``budget_rows`` rows plus one batch per run. Raises ValueError when a run is out of order or
-    a key comes twice."""
-    k = len(runs)
-    its = [iter(r) for r in runs]
-    top = np.iinfo(np.int64).max
-    front = np.full(k, np.iinfo(np.int64).min)  # last key read from each run
-    started = np.zeros(k, bool)
-    done = np.zeros(k, bool)
-    win = [None] * k  # per run: [key, li, P, pos] of its unemitted rows
-    buffered = 0
-
-    def read(s):
-        """The next non-empty batch of run ``s`` into its window; False when the run is done."""
-        nonlocal buffered
-        for b in its[s]:
-            if b.num_rows == 0:
-                continue
-            key = _np(b, "ukey", np.int64)
-            off, vals = _binary_buffers(b.column("P"))
-            if np.any(np.diff(off) != dim):
-                raise ValueError(f"partition {part}: a vector row does not have dim = {dim} "
-                                 "values")
-            if np.any(key[1:] <= key[:-1]) or (started[s] and key[0] <= front[s]):
-                raise ValueError(f"partition {part}: a run of vectors is not sorted by key")
-            li = _np(b, "li", np.int32)
-            P = vals[off[0]:off[0] + len(key) * dim].reshape(len(key), dim)
-            w = win[s]
-            if w is not None and w[3] < len(w[0]):
-                a = w[3]
-                key, li = np.concatenate([w[0][a:], key]), np.concatenate([w[1][a:], li])
-                P = np.concatenate([w[2][a:], P])
-                buffered -= len(w[0]) - a
-            win[s] = [key, li, P, 0]
-            buffered += len(key)
-            front[s], started[s] = key[-1], True
-            return True
-        done[s] = True
-        return False
-
-    def lagging():
-        return int(np.flatnonzero(~done)[np.argmin(front[~done])])
-
-    prev = None
-    while True:
-        # fill: read the run that lags most until the budget is buffered (each run read once
-        # before anything is emitted: an unread run's front is the smallest key there is)
-        while not done.all() and buffered < budget_rows:
-            read(lagging())
-        live = ~done
-        limit = int(front[live].min()) if live.any() else top
-        if live.any() and not any(w is not None and w[3] < len(w[0]) and w[0][w[3]] <= limit
-                                  for w in win):
-            read(lagging())  # nothing safe yet: read on, whatever the budget
-            continue
-        keys, lis, Ps = [], [], []
-        for w in win:
-            if w is None or w[3] >= len(w[0]):
-                continue
-            a = w[3]
-            e = (len(w[0]) if not live.any() or w[0][-1] <= limit
-                 else int(np.searchsorted(w[0], limit, "right")))
-            if e > a:
-                keys.append(w[0][a:e])
-                lis.append(w[1][a:e])
-                Ps.append(w[2][a:e])
-                w[3] = e
-        if not keys:
-            if not live.any():
-                return
-            continue
-        if len(keys) == 1:
-            key, li, P = keys[0], lis[0], Ps[0]
-        else:
-            key = np.concatenate(keys)
-            order = np.argsort(key, kind="stable")
-            key, li, P = key[order], np.concatenate(lis)[order], np.concatenate(Ps)[order]
-        if np.any(key[1:] == key[:-1]) or (prev is not None and key[0] <= prev):
+    ``sources``: ``(src, offset, rows, file_bytes)`` of each section (:func:`write_vectors`'
+    index rows). The keys and row indices of every section are read first (one call each) and
+    merged with one stable sort, so the stream's order — and every chunk's source ranges — is
+    known before any vector is read; each chunk then reads one contiguous range per source.
+    Time O(R log R + R·dim) for ``R`` rows in all, reads ≤ sources × (1 + R / chunk_rows);
+    memory about 30 bytes per row (keys, indices and the sort) plus one chunk of vectors.
+    Raises ValueError when a file is missing, stale or foreign, a section is out of order or a
+    key comes twice."""
+    files, keys, lis = [], [], []
+    try:
+        for src, offset, rows, file_bytes in sources:
+            f, key, li = _open_vectors(directory, part, src, offset, rows, file_bytes, dim)
+            files.append(f)
+            keys.append(key)
+            lis.append(li)
+        counts = np.array([len(k) for k in keys], np.int64)
+        if counts.sum() == 0:
+            return
+        key = np.concatenate(keys)
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        if np.any(key[1:] == key[:-1]):
             raise ValueError(f"partition {part}: a node's vector came twice; each node must "
                              "be owned by one partition")
-        buffered -= len(key)
-        prev = int(key[-1])
-        yield key, li, P
+        li = np.concatenate(lis)[order]
+        which = np.repeat(np.arange(len(keys), dtype=np.int32), counts)[order]
+        del order, keys, lis
+        base = np.array([s[1] + 12 * s[2] for s in sources], np.int64)  # each section's P
+        done = np.zeros(len(files), np.int64)  # rows read from each source
+        step = max(1, int(chunk_rows))
+        for a in range(0, len(key), step):
+            b = min(len(key), a + step)
+            w = which[a:b]
+            at = np.argsort(w, kind="stable")  # the chunk's rows grouped by source, in order
+            got = np.bincount(w, minlength=len(files))
+            P = np.empty((b - a, dim), np.float32)
+            r = 0
+            for s in np.flatnonzero(got).tolist():
+                m = int(got[s])
+                buf = files[s].read_at(4 * dim * m, int(base[s] + 4 * dim * done[s]))
+                P[at[r:r + m]] = np.frombuffer(buf, "<f4", count=m * dim).reshape(m, dim)
+                done[s] += m
+                r += m
+            yield key[a:b], li[a:b], P
+    finally:
+        for f in files:
+            f.close()
 
 
 def _accumulate(part, stream, n, arcs, acc, weighted):
@@ -358,7 +371,7 @@ def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
         _write_file(layout.owned(), p, [pa.table({"node": node, "ukey": ukey, "degree": degree})])
         _write_file(layout.embedding(0), p, [pa.table({"E": vectors_to_binary(E)})])
         index = write_vectors(layout.vectors(1), p, N, ukey, _fanout_arrays(fanout, p),
-                              rows_per_group=rows_out)
+                              rows_per_chunk=rows_out)
         yield _index_batch(index)
 
 
@@ -367,18 +380,18 @@ def _index_batch(index):
 
     cols = list(zip(*index)) if index else [[], [], [], [], []]
     return pa.RecordBatch.from_arrays(
-        [pa.array(cols[0], pa.int32()), pa.array(cols[1], pa.int32()),
-         pa.array(cols[2], pa.int32()), pa.array(cols[3], pa.int32()),
-         pa.array(cols[4], pa.int64())], names=["src", "dest", "rg0", "nrg", "rows"])
+        [pa.array(cols[0], pa.int32()), pa.array(cols[1], pa.int32())]
+        + [pa.array(c, pa.int64()) for c in cols[2:]],
+        names=["src", "dest", "offset", "rows", "file_bytes"])
 
 
 def index_by_dest(rows):
-    """A step's collected :data:`EXCHANGE_INDEX_SCHEMA` rows as {dest: [(src, rg0, nrg, rows),
-    ...]} sorted by source (what :func:`exchange_step` reads)."""
+    """A step's collected :data:`EXCHANGE_INDEX_SCHEMA` rows as {dest: [(src, offset, rows,
+    file_bytes), ...]} sorted by source (what :func:`exchange_step` reads)."""
     out = {}
     for r in rows:
         out.setdefault(int(r["dest"]), []).append(
-            (int(r["src"]), int(r["rg0"]), int(r["nrg"]), int(r["rows"])))
+            (int(r["src"]), int(r["offset"]), int(r["rows"]), int(r["file_bytes"])))
     return {d: sorted(v) for d, v in out.items()}
 
 
@@ -387,14 +400,15 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
     """``mapInArrow`` body of propagation step ``step``: ``N_s = A·N_{s−1}``,
     ``E_s = E_{s−1} + α_s·norm(N_s)`` for each partition in ``batches`` (``part``).
 
-    Reads ``vec{step}/`` (the rows ``index`` — {dest: [(src, rg0, nrg, rows)]} or a Spark
-    broadcast of it — lists for the partition, merged by key, :func:`merge_runs`), the
+    Reads ``vec{step}/`` (the sections ``index`` — {dest: [(src, offset, rows, file_bytes)]}
+    or a Spark broadcast of it — lists for the partition, merged by key, :func:`read_merged`), the
     partition's arc file (``arcs(part)``, sorted by key), ``owned/`` and ``E{step−1}/``; writes
     ``vec{step+1}/`` and ``E{step}/`` and yields :data:`EXCHANGE_INDEX_SCHEMA`, or with ``last``
     yields the owned rows' embeddings (``FASTRP_FINAL_SCHEMA``) and writes nothing. Raises
     ValueError when an arc's target has no vector, a node comes twice, files are missing or
-    stale. Time O(arcs·dim + (rows in + rows out)·dim + rows in · log(sources));
-    memory three owned × dim float32 buffers, one batch per source and the fan-out indices.
+    stale. Time O(arcs·dim + (rows in + rows out)·dim + rows in · log(rows in)); memory three
+    owned × dim float32 buffers, one chunk of vectors, about 30 bytes per row read (keys and
+    their sort) and the fan-out indices.
     """
     import pyarrow as pa
 
@@ -413,16 +427,10 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
         owned = pa.Table.from_batches(list(_read_file(layout.owned(), p, rows=n,
                                                       batch_rows=max(n, 1))))
         ukey, degree = _np(owned, "ukey", np.int64), _np(owned, "degree", np.float64)
-        sources = index.get(p, [])
-        # the merge buffers about rows_out rows; each run is read a quarter of its share at a time
-        per_run = max(1, rows_out // (4 * max(1, len(sources))))
-        runs = [_read_file(layout.vectors(step), q, rows=rows, columns=["ukey", "li", "P"],
-                           row_groups=list(range(g0, g0 + k)), batch_rows=per_run)
-                for q, g0, k, rows in sources]
         acc = np.zeros((n, dim), np.float32)
-        seen = _accumulate(p, merge_runs(runs, dim, part=p, budget_rows=rows_out), n,
-                           _ArcCursor(arcs(p), p, n),
-                           acc, weighted)
+        stream = read_merged(layout.vectors(step), p, index.get(p, []), dim,
+                             chunk_rows=rows_out)
+        seen = _accumulate(p, stream, n, _ArcCursor(arcs(p), p, n), acc, weighted)
         if seen != n:
             raise ValueError(f"partition {p}: {seen} owned vector rows came, it owns {n}")
         E = np.zeros((n, dim), np.float32)
@@ -449,5 +457,5 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
                     (pa.table({"E": vectors_to_binary(E[a:a + rows_out])})
                      for a in range(0, n, rows_out)))
         index_out = write_vectors(layout.vectors(step + 1), p, acc, ukey,
-                                  _fanout_arrays(fanout, p), rows_per_group=rows_out)
+                                  _fanout_arrays(fanout, p), rows_per_chunk=rows_out)
         yield _index_batch(index_out)

@@ -18,60 +18,101 @@ import graphembed as ge
 from graphembed import distributed as D
 
 
-def _runs(rng, n_runs, dim):
-    """Sorted runs of distinct keys (``ukey, li, P`` Arrow tables) and their sorted union."""
-    keys = rng.choice(np.arange(-(1 << 40), 1 << 40, 7919), size=rng.integers(1, 200),
-                      replace=False)
-    owner = rng.integers(0, n_runs, len(keys))
-    P = rng.standard_normal((len(keys), dim)).astype(np.float32)
-    li = rng.integers(-1, 50, len(keys)).astype(np.int32)
-    runs = []
-    for r in range(n_runs):
-        sel = np.flatnonzero(owner == r)
-        sel = sel[np.argsort(keys[sel])]
-        runs.append(pa.table({"ukey": keys[sel], "li": li[sel], "P": D.vectors_to_binary(P[sel])}))
-    order = np.argsort(keys)
-    return runs, (keys[order], li[order], P[order])
+def _sources(rng, directory, n_src, dim, chunk):
+    """``n_src`` partitions' vector files (:func:`write_vectors`, ``chunk`` rows per write) for
+    random distinct keys, each sending its owned rows to itself and random fan-out rows to
+    partitions 0..n_src+1; returns the index and, per destination, the sorted union it must
+    read (keys, li — the row for the partition's own rows, −1 for ghosts — and vectors)."""
+    keys = rng.permutation(np.unique(rng.integers(-(1 << 40), 1 << 40, rng.integers(1, 200))))
+    owner = rng.integers(0, n_src, len(keys))
+    index, want = [], {}
+    for src in range(n_src):
+        mine = np.flatnonzero(owner == src)
+        ukey = keys[mine]
+        N = rng.standard_normal((len(mine), dim)).astype(np.float32)
+        f = rng.integers(0, max(1, 2 * len(mine)))
+        fan = np.unique(np.c_[rng.integers(0, max(1, len(mine)), f),
+                              rng.integers(0, n_src + 2, f)], axis=0) if len(mine) else \
+            np.zeros((0, 2), np.int64)
+        fan = fan[fan[:, 1] != src]
+        index += D.write_vectors(str(directory), src, N, ukey, (fan[:, 0], fan[:, 1]),
+                                 rows_per_chunk=chunk)
+        for dest in range(n_src + 2):
+            rows = np.arange(len(mine)) if dest == src else fan[fan[:, 1] == dest, 0]
+            w = want.setdefault(dest, ([], [], []))
+            w[0].append(ukey[rows])
+            w[1].append(rows if dest == src else np.full(len(rows), -1))
+            w[2].append(N[rows])
+    for dest, (k, li, P) in want.items():
+        k, li, P = np.concatenate(k), np.concatenate(li), np.concatenate(P)
+        order = np.argsort(k)
+        want[dest] = (k[order], li[order], P[order])
+    return D.index_by_dest(
+        [dict(zip(("src", "dest", "offset", "rows", "file_bytes"), r)) for r in index]), want
 
 
-def test_merge_runs_yields_the_sorted_union_however_the_runs_are_cut():
-    """The merged stream of several sorted runs is their sorted union, whatever the batch cuts
-    and the buffer budget (the planted bugs — rows emitted up to the largest instead of the
-    smallest last key read, or a window's rows dropped on refill — fail here)."""
+def test_read_merged_yields_the_sorted_union_however_it_is_chunked(tmp_path):
+    """What a partition reads is the sorted union of the rows every source wrote for it — the
+    owned rows with their row, the ghosts with −1, never another destination's — whatever the
+    write and read chunk sizes (the planted bugs — a source's read position not advanced, the
+    chunk's rows not grouped by source in order, a section of the wrong destination — fail
+    here)."""
     rng = np.random.default_rng(3)
     for case in range(120):
-        n_runs, dim = int(rng.integers(1, 7)), int(rng.integers(1, 5))
-        runs, (k, li, P) = _runs(rng, n_runs, dim)
-        cuts = [int(rng.integers(1, 9)) for _ in runs]
-        budget = int(rng.choice([1, 2, 5, 40, 65_536]))
-        got = list(D.merge_runs([t.to_batches(max_chunksize=c) for t, c in zip(runs, cuts)],
-                                dim, part=0, budget_rows=budget))
-        gk = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.int64)
-        assert gk.tolist() == k.tolist(), case
-        assert np.concatenate([g[1] for g in got]).tolist() == li.tolist()
-        assert np.concatenate([g[2] for g in got]).tobytes() == P.tobytes()
-        for g in got:  # every chunk is sorted and non-empty
-            assert len(g[0]) and np.all(np.diff(g[0]) > 0)
+        n_src, dim = int(rng.integers(1, 7)), int(rng.integers(1, 5))
+        d = tmp_path / f"c{case}"
+        index, want = _sources(rng, d, n_src, dim, int(rng.integers(1, 9)))
+        chunk = int(rng.choice([1, 2, 5, 40, 65_536]))
+        for dest, (k, li, P) in want.items():
+            got = list(D.read_merged(str(d), dest, index.get(dest, []), dim, chunk_rows=chunk))
+            gk = np.concatenate([g[0] for g in got]) if got else np.zeros(0, np.int64)
+            assert gk.tolist() == k.tolist(), case
+            if got:
+                assert np.concatenate([g[1] for g in got]).tolist() == li.tolist()
+                assert np.concatenate([g[2] for g in got]).tobytes() == P.tobytes()
+            for g in got:  # every chunk is sorted, non-empty and within its size
+                assert 0 < len(g[0]) <= chunk and np.all(np.diff(g[0]) > 0)
 
 
-def test_merge_runs_rejects_a_key_twice_and_an_unsorted_run():
-    rng = np.random.default_rng(0)
-    runs, _ = _runs(rng, 2, 3)
-    both = runs[0] if runs[0].num_rows else runs[1]
+def test_read_merged_refuses_a_key_twice_unsorted_missing_stale_and_foreign_files(tmp_path):
+    from graphembed.distributed import fastrp_exchange as X
+
+    ukey = np.array([3, 8, 11], np.int64)
+    N = np.arange(6, dtype=np.float32).reshape(3, 2)
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    (a,) = D.write_vectors(str(tmp_path / "v"), 0, N, ukey, none, rows_per_chunk=2)
+    (b,) = D.write_vectors(str(tmp_path / "v"), 1, N, ukey + 1, none, rows_per_chunk=2)
+    (c,) = D.write_vectors(str(tmp_path / "v"), 2, N, ukey, none, rows_per_chunk=2)
+
+    def read(sources, dim=2, part=0):
+        return list(D.read_merged(str(tmp_path / "v"), part, [s[:1] + s[2:] for s in sources],
+                                  dim, chunk_rows=2))
+
+    assert np.concatenate([g[0] for g in read([a, b])]).tolist() == [3, 4, 8, 9, 11, 12]
     with pytest.raises(ValueError, match="came twice"):
-        list(D.merge_runs([both.to_batches(), both.to_batches()], 3, part=4))
-    t = pa.table({"ukey": np.array([5, 3], np.int64), "li": np.array([0, 1], np.int32),
-                  "P": D.vectors_to_binary(np.zeros((2, 3), np.float32))})
+        read([a, c])
+    with pytest.raises(ValueError, match="dim 3"):
+        read([a], dim=3)
+    with pytest.raises(ValueError, match="stale or partial"):
+        read([a[:4] + (a[4] + 1,)])
+    with pytest.raises(ValueError, match="no file"):
+        read([(5,) + a[1:]])
+    os.rename(tmp_path / "v" / "part-00001.vec", tmp_path / "v" / "part-00003.vec")
+    with pytest.raises(ValueError, match="not a vector file of partition 3"):
+        read([(3,) + b[1:]])  # partition 1's file under partition 3's name
+    # a section whose keys are out of order (written by hand, the header right)
+    path = X.vector_file(str(tmp_path / "v"), 2)
+    with open(path, "r+b") as f:
+        f.seek(X._HEADER_BYTES)
+        f.write(np.array([11, 8, 3], "<i8").tobytes())
     with pytest.raises(ValueError, match="not sorted"):
-        list(D.merge_runs([t.to_batches()], 3, part=4))
-    with pytest.raises(ValueError, match="dim = 4"):
-        list(D.merge_runs([t.slice(1).to_batches()], 4, part=4))
+        read([c])
 
 
 def test_written_vectors_reach_exactly_their_destinations(tmp_path):
-    """Each destination's row groups hold the owned rows (for the partition itself, with their
+    """Each destination's section holds the owned rows (for the partition itself, with their
     row) or the fan-out copies meant for it (``li`` −1), sorted by key, never another's rows."""
-    import pyarrow.parquet as pq
+    from graphembed.distributed import fastrp_exchange as X
 
     rng = np.random.default_rng(1)
     n, dim = 40, 3
@@ -80,24 +121,26 @@ def test_written_vectors_reach_exactly_their_destinations(tmp_path):
     f_li = rng.integers(0, n, 70)
     f_dest = rng.choice([0, 1, 5, 6], 70)
     keep = np.unique(np.c_[f_li, f_dest], axis=0)
-    for per_group in (1, 4, 1000):
-        d = tmp_path / f"g{per_group}"
+    for chunk in (1, 4, 1000):
+        d = tmp_path / f"g{chunk}"
         index = D.write_vectors(str(d), 2, N, ukey, (keep[:, 0], keep[:, 1]),
-                                rows_per_group=per_group)
-        f = pq.ParquetFile(str(d / "part-00002.parquet"))
+                                rows_per_chunk=chunk)
         assert [r[1] for r in index] == sorted({2, *keep[:, 1].tolist()})
-        for src, dest, g0, k, rows in index:
-            t = f.read_row_groups(list(range(g0, g0 + k)))
-            assert src == 2 and t.num_rows == rows
-            got_li = D._np(t, "li")
+        assert os.listdir(d) == ["part-00002.vec"]
+        for src, dest, offset, rows, size in index:
+            assert src == 2 and size == os.path.getsize(d / "part-00002.vec")
+            f, k, got_li = X._open_vectors(str(d), dest, src, offset, rows, size, dim)
+            P = np.frombuffer(f.read_at(4 * dim * rows, offset + 12 * rows), "<f4")
+            f.close()
             want_li = (np.arange(n) if dest == 2 else np.sort(keep[keep[:, 1] == dest, 0]))
-            assert np.all(np.diff(D._np(t, "ukey")) > 0)
-            rows_back = np.searchsorted(np.sort(ukey), D._np(t, "ukey"))
-            li_back = np.argsort(ukey)[rows_back]
+            assert np.all(np.diff(k) > 0)
+            li_back = np.argsort(ukey)[np.searchsorted(np.sort(ukey), k)]
             assert sorted(li_back.tolist()) == sorted(want_li.tolist())
             assert (got_li == (li_back if dest == 2 else -1)).all()
-            assert D.vectors_from_binary(t.column("P"), dim).tobytes() == N[li_back].tobytes()
-        assert f.metadata.num_row_groups == sum(r[3] for r in index)
+            assert P.tobytes() == N[li_back].tobytes()
+        # the sections tile the file after its header
+        ends = [r[2] + r[3] * (12 + 4 * dim) for r in index]
+        assert [r[2] for r in index] == [X._HEADER_BYTES] + ends[:-1] and ends[-1] == index[0][4]
 
 
 def test_a_task_failing_mid_write_leaves_no_file_and_stale_files_are_refused(tmp_path):
@@ -116,10 +159,24 @@ def test_a_task_failing_mid_write_leaves_no_file_and_stale_files_are_refused(tmp
     assert os.listdir(tmp_path / "d") == ["part-00000.parquet"]
     with pytest.raises(ValueError, match="stale or partial"):
         list(X._read_file(str(tmp_path / "d"), 0, rows=16, batch_rows=4))
-    with pytest.raises(ValueError, match="stale or partial"):
-        list(X._read_file(str(tmp_path / "d"), 0, rows=4, row_groups=[1], batch_rows=4))
     with pytest.raises(ValueError, match="no file"):
         list(X._read_file(str(tmp_path / "d"), 3, rows=4, batch_rows=4))
+
+    class Failing(np.ndarray):
+        """Vectors whose third chunk cannot be read (a task lost while writing)."""
+        calls = 0
+
+        def __getitem__(self, rows):
+            Failing.calls += 1
+            if Failing.calls == 3:
+                raise RuntimeError("lost mid-write")
+            return np.asarray(self)[rows]
+
+    N = np.ones((10, 2), np.float32).view(Failing)
+    with pytest.raises(RuntimeError, match="mid-write"):
+        D.write_vectors(str(tmp_path / "v"), 0, N, np.arange(10), (np.zeros(0), np.zeros(0)),
+                        rows_per_chunk=3)
+    assert os.listdir(tmp_path / "v") == []
 
 
 def test_exchange_step_refuses_missing_vectors_and_a_node_owned_twice(tmp_path):
