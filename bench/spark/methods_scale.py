@@ -518,6 +518,19 @@ def main():
     spark.sparkContext.setLogLevel("ERROR")
     full = set(args.full.split(",")) if args.full else set()
     rows = []
+
+    def save():
+        """Written after every row: a run stopped part way keeps the rows it finished."""
+        result = {"benchmark": "spark_methods_scale", "master": args.master,
+                  "irwe_params": irwe_params(args.irwe_params), "landmarks": args.landmarks,
+                  "arcs_per_task": args.arcs_per_task, "dim": args.dim, "rows": rows,
+                  "orbit_keys": orbit_params()["keys"], "loadavg": loads,
+                  "threads": {"spark_task_slots": args.master, "numba_per_task": 1},
+                  "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                  "versions": {**versions(), "pyspark": pyspark.__version__}}
+        (HERE / "results").mkdir(exist_ok=True)
+        (HERE / "results" / f"{args.name}.json").write_text(json.dumps(result, indent=2))
+
     for tag, edges, path, P in rmat.sized_graphs(args.sizes, args.data, args.arcs_per_task):
         methods = args.methods.split(",")
         if tag in full:
@@ -595,21 +608,14 @@ def main():
             loads.append(os.getloadavg())
             row["loadavg_after"] = loads[-1]
             rows.append(row)
+            save()
             print(json.dumps({k: v for k, v in row.items() if k not in ("halos",)}), flush=True)
             if tag in full:
                 shutil.rmtree(work / f"emb-{tag}-{method}", ignore_errors=True)
         shutil.rmtree(work / f"w-{tag}", ignore_errors=True)
     spark.stop()
-    result = {"benchmark": "spark_methods_scale", "master": args.master,
-              "irwe_params": irwe_params(args.irwe_params), "landmarks": args.landmarks,
-              "arcs_per_task": args.arcs_per_task, "dim": args.dim, "rows": rows,
-              "orbit_keys": orbit_params()["keys"], "loadavg": loads,
-              "threads": {"spark_task_slots": args.master, "numba_per_task": 1},
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared with other jobs",
-              "versions": {**versions(), "pyspark": pyspark.__version__}}
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / f"{args.name}.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result["loadavg"]))
+    save()
+    print(json.dumps(loads))
 
 
 if __name__ == "__main__":
