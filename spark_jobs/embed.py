@@ -233,16 +233,17 @@ def _dir_bytes(fs, path):
     return int(sum(i.size or 0 for i in infos if i.type == pafs.FileType.File))
 
 
-def _fastrp_steps(spark, index, tasks, work, *, settings, k, owned_counts, layout, arcs, fanout,
+def _fastrp_steps(spark, index, slots, work, *, settings, k, owned_counts, layout, arcs, fanout,
                   weighted, timings, written):
     """The ``k`` propagation steps, one task per partition: each reads the vectors the previous
-    step wrote for its partition (``index``: the sections each source wrote, ``tasks``: one row
-    per partition, one Spark task each) and its arc file,
+    step wrote for its partition (``index``: the rows of its row-group index) and its arc file,
     and writes the next step's vectors; returns the last step's owned rows (materialised).
     Each step's inputs are deleted once the next step has written its own; ``written``
     gets the bytes each step wrote."""
     from graphembed import distributed as D
 
+    parts = spark.createDataFrame([(int(p),) for p in sorted(owned_counts)], "part int")
+    tasks = _by_task(parts, slots)
     fs, _ = D._filesystem(layout.directory)
     for step in range(1, k + 1):
         t0 = time.perf_counter()
@@ -267,7 +268,7 @@ def _fastrp_steps(spark, index, tasks, work, *, settings, k, owned_counts, layou
 
 
 def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_nodes, directed,
-                     timings, keys_are_ids=False, hash_parts=None):
+                     timings, keys_are_ids=False):
     """Exact distributed FastRP; returns ``node, embedding`` (materialised) and stats.
 
     Before the steps, every partition's arcs are written once as one Parquet file sorted by
@@ -278,9 +279,7 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     sorted rows), streams them past its arc file, and writes the next step's vectors per
     destination (``graphembed.distributed.exchange_step``): no step goes through Spark's
     shuffle. ``keys_are_ids``: every node's key is its id (integer ids), so the arcs need no
-    join for their target's key; ``hash_parts``: ``(partitions, seed)`` when ``assign`` is the
-    hash assignment of integer ids (a node's partition a function of its id), so the arcs and
-    the ghosts need no join at all (``graphembed.distributed.hash_arc_batches``)."""
+    join for their target's key."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -302,59 +301,37 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     owned_counts = {int(r["part"]): int(r["n"]) for r in counts}
     arc_counts = {int(r["part"]): int(r["a"] or 0) for r in counts}
     slots = (_task_slots(spark, sorted(owned_counts)), len(owned_counts))
-    # each partition's owned nodes (id, sort key, degree) in row order, written once
-    layout = D.ExchangeLayout(f"{work}/fastrp/exchange")
-    _collect(_by_task(nodes_p.drop("arcs"), slots).mapInArrow(
-        _fault(spark, "owned", functools.partial(D.write_owned, layout=layout), 1),
-        D.PART_FILES_SCHEMA), f"{work}/fastrp/owned")
 
     def ukey(col):
         return F.col(col).bitwiseXOR(F.lit(-(1 << 63))).alias("ukey")
 
     # every arc with its source row and its target's sort key, in the order the steps read
-    # them; the writer lays each partition's arcs down once and yields its distinct targets,
-    # whose owners other than the partition hold them as ghosts (their fan-out).
-    arc_dir = f"{work}/fastrp/arc_files"
-    fan_dir = f"{work}/fastrp/fanout_files"
-    if hash_parts is not None:
-        # hash partitions of integer ids: a node's partition is a function of its id, so the
-        # arcs and the ghosts reach their tasks in one shuffle each, with no join; the writers
-        # turn ids into rows with their partition's owned nodes
-        owned_ids = D.OwnedIds(layout.owned(), owned_counts)
-        arc_rows = arcs.mapInArrow(functools.partial(
-            D.hash_arc_batches, num_partitions=hash_parts[0], seed=hash_parts[1],
-            weighted=weighted), D.HASH_ARC_SCHEMA)
-        write_arcs = functools.partial(D.write_arc_files, directory=arc_dir, owned=owned_ids)
-        targets = (_by_task(arc_rows, slots)
-                   .mapInArrow(_fault(spark, "arcs", write_arcs, 1), D.TARGETS_SCHEMA))
-        fan = targets.mapInArrow(functools.partial(
-            D.hash_fanout_batches, num_partitions=hash_parts[0], seed=hash_parts[1]),
-            D.HASH_FANOUT_SCHEMA)
-        write_fan = functools.partial(D.write_fanout_files, directory=fan_dir, owned=owned_ids)
+    # them; the writer lays each partition's arcs down once and yields its distinct targets.
+    # With integer ids a node's key is its id, so the target's key needs no join.
+    src_side = nodes_p.select(F.col("node").alias("src"), "part", F.col("li").alias("si"))
+    # a shuffled hash join: the arcs are shuffled by source once, never sorted by it
+    with_src = arcs.join(src_side.hint("shuffle_hash"), "src")
+    if keys_are_ids:
+        with_key = with_src.select("*", ukey("dst"))
     else:
-        src_side = nodes_p.select(F.col("node").alias("src"), "part", F.col("li").alias("si"))
-        # a shuffled hash join: the arcs are shuffled by source once, never sorted by it
-        with_src = arcs.join(src_side.hint("shuffle_hash"), "src")
-        if keys_are_ids:  # with integer ids a node's key is its id: no join for the target's
-            with_key = with_src.select("*", ukey("dst"))
-        else:
-            with_key = with_src.join(
-                nodes_p.select(F.col("node").alias("dst"), ukey("key")).hint("shuffle_hash"),
-                "dst")
-        arc_rows = with_key.select(
-            "part", "ukey", "si",
-            (F.col("weight") if weighted else F.lit(1.0)).cast("float").alias("w"))
-        write_arcs = functools.partial(D.write_arc_files, directory=arc_dir)
-        targets = (_by_task(arc_rows, slots)
-                   .mapInArrow(_fault(spark, "arcs", write_arcs, 1), D.TARGETS_SCHEMA))
-        # the ghosts: targets owned by another partition (keys are unique, one per node)
-        owners = nodes_p.select(ukey("key"), F.col("part").alias("owner"),
-                                F.col("li").alias("oli"))
-        fan = (targets.join(owners.hint("shuffle_hash"), "ukey")
-               .where(F.col("owner") != F.col("part"))
-               .select(F.col("owner").alias("part"), F.col("oli").alias("li"),
-                       F.col("part").alias("dest")))
-        write_fan = functools.partial(D.write_fanout_files, directory=fan_dir)
+        with_key = with_src.join(
+            nodes_p.select(F.col("node").alias("dst"), ukey("key")).hint("shuffle_hash"), "dst")
+    arc_rows = with_key.select(
+        "part", "ukey", "si",
+        (F.col("weight") if weighted else F.lit(1.0)).cast("float").alias("w"))
+    arc_dir = f"{work}/fastrp/arc_files"
+    write_arcs = functools.partial(D.write_arc_files, directory=arc_dir)
+    targets = (_by_task(arc_rows, slots)
+               .mapInArrow(_fault(spark, "arcs", write_arcs, 1), D.TARGETS_SCHEMA))
+    # the ghosts: targets owned by another partition (keys are unique, one per node)
+    owners = nodes_p.select(ukey("key"), F.col("part").alias("owner"),
+                            F.col("li").alias("oli"))
+    fan = (targets.join(owners.hint("shuffle_hash"), "ukey")
+           .where(F.col("owner") != F.col("part"))
+           .select(F.col("owner").alias("part"), F.col("oli").alias("li"),
+                   F.col("part").alias("dest")))
+    fan_dir = f"{work}/fastrp/fanout_files"
+    write_fan = functools.partial(D.write_fanout_files, directory=fan_dir)
     fan_counts = {int(r["part"]): int(r["rows"]) for r in _collect(
         _by_task(fan, slots).mapInArrow(_fault(spark, "fanout", write_fan, 1),
                                         D.PART_FILES_SCHEMA), f"{work}/fastrp/fanout")}
@@ -371,17 +348,16 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
                        f"{work}/fastrp/step0")
         timings["fastrp_initial"] = time.perf_counter() - t0
     else:
+        layout = D.ExchangeLayout(f"{work}/fastrp/exchange")
         init = functools.partial(D.exchange_initial, settings=settings, layout=layout,
-                                 owned_counts=owned_counts, fanout=fan_reader)
-        tasks = _by_task(spark.createDataFrame([(int(p),) for p in sorted(owned_counts)],
-                                               "part int"), slots)
-        index = _collect(tasks.mapInArrow(_fault(spark, "initial", init, 1),
-                                          D.EXCHANGE_INDEX_SCHEMA), f"{work}/fastrp/step0")
+                                 fanout=fan_reader)
+        index = _collect(_by_task(nodes_p.drop("arcs"), slots).mapInArrow(
+            _fault(spark, "initial", init, 1), D.EXCHANGE_INDEX_SCHEMA), f"{work}/fastrp/step0")
         fs = D._filesystem(layout.directory)[0]
         written["fastrp/step0"] = sum(_dir_bytes(fs, d) for d in (layout.vectors(1),
                                                                    layout.embedding(0)))
         timings["fastrp_initial"] = time.perf_counter() - t0
-        state = _fastrp_steps(spark, index, tasks, work, settings=settings, k=k,
+        state = _fastrp_steps(spark, index, slots, work, settings=settings, k=k,
                               owned_counts=owned_counts, layout=layout,
                               arcs=D.PartFileReader(arc_dir, arc_counts), fanout=fan_reader,
                               weighted=weighted, timings=timings, written=written)
@@ -403,8 +379,7 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
                            "node long, embedding array<float>")
     timings["fastrp_standardize"] = time.perf_counter() - t0
     return out, {"settings": settings, "ghost_pairs": int(n_ghosts), "steps": k,
-                 "exchange_bytes": written,
-                 "arc_routing": "by hashed id" if hash_parts is not None else "join"}
+                 "exchange_bytes": written}
 
 
 # ------------------------------------------------------------------------------ walks / orbits
@@ -745,11 +720,7 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
         if method == "fastrp":
             emb, stats = fastrp_embedding(spark, graph_dir, assign, work, dim=dim, seed=seed,
                                           params=params, num_nodes=n_nodes, directed=directed,
-                                          timings=timings, keys_are_ids=mapping is None,
-                                          hash_parts=(
-                                              (part_meta["partitions"], part_meta["seed"])
-                                              if mapping is None
-                                              and part_meta["method"] == "hash" else None))
+                                          timings=timings, keys_are_ids=mapping is None)
             stats["settings"] = {k: (list(v) if isinstance(v, tuple) else v)
                                  for k, v in stats["settings"].items()}
         else:

@@ -339,12 +339,12 @@ def _vector_batch_rows(dim):
     return stream_batch_rows(dim, 8 << 20)
 
 
-def write_owned(batches, *, layout):
-    """``mapInArrow`` body, first of the FastRP stages: for each partition in ``batches`` (its
-    owned rows, ``part, li, node, key, degree``, any order), ``owned/``: ``node, ukey, degree``
-    in row order (rows numbered by id, so the ids ascend; the arc and fan-out writers of hash
-    partitions look rows up in it, :class:`OwnedIds`). Yields :data:`PART_FILES_SCHEMA`. Time
-    O(n log n), memory O(n) for the partition's ``n`` nodes."""
+def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
+    """``mapInArrow`` body before the steps: for each partition in ``batches`` (its owned rows,
+    ``part, li, node, key, degree``, any order), ``N_0`` and ``E_0`` of its owned rows; writes
+    ``owned/``, ``E0/`` and ``vec1/`` (the vectors the first step reads: owned rows and the
+    copies its fan-out names) and yields :data:`EXCHANGE_INDEX_SCHEMA`. Time O((n + f)·dim);
+    memory O(n·dim) for the partition's ``n`` owned rows plus its fan-out indices."""
     import pyarrow as pa
 
     cols = {c: [] for c in ("part", "li", "node", "key", "degree")}
@@ -355,7 +355,7 @@ def write_owned(batches, *, layout):
     if not cols["part"]:
         return
     arr = {c: np.concatenate(v) for c, v in cols.items()}
-    done = []
+    rows_out = int(batch_rows or _vector_batch_rows(settings["dim"]))
     for p in np.unique(arr["part"]).tolist():
         sel = arr["part"] == p
         n = int(sel.sum())
@@ -364,42 +364,11 @@ def write_owned(batches, *, layout):
             raise ValueError(f"partition {p}: its owned rows are not numbered 0..{n - 1}")
         node, key, degree = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n))
         node[li], key[li], degree[li] = arr["node"][sel], arr["key"][sel], arr["degree"][sel]
-        if np.any(node[1:] <= node[:-1]):
-            raise ValueError(f"partition {p}: its owned rows are not numbered in id order")
-        _write_file(layout.owned(), p, [pa.table({"node": node, "ukey": stream_sort_key(key),
-                                                  "degree": degree})])
-        done.append((p, n))
-    yield pa.RecordBatch.from_arrays(
-        [pa.array([d[0] for d in done], pa.int32()), pa.array([d[1] for d in done], pa.int64())],
-        names=["part", "rows"])
-
-
-def _read_owned(layout, part, n):
-    import pyarrow as pa
-
-    owned = pa.Table.from_batches(list(_read_file(layout.owned(), part, rows=n,
-                                                  batch_rows=max(n, 1))))
-    return (_np(owned, "node", np.int64), _np(owned, "ukey", np.int64),
-            _np(owned, "degree", np.float64))
-
-
-def exchange_initial(batches, *, settings, layout, owned_counts, fanout, batch_rows=None):
-    """``mapInArrow`` body before the steps: for each partition in ``batches`` (``part``),
-    ``N_0`` and ``E_0`` of its owned rows (``owned/``, :func:`write_owned`); writes ``E0/`` and
-    ``vec1/`` (the vectors the first step reads: owned rows and the copies its fan-out names)
-    and yields :data:`EXCHANGE_INDEX_SCHEMA`. Time O((n + f)·dim); memory O(n·dim) for the
-    partition's ``n`` owned rows plus its fan-out indices."""
-    import pyarrow as pa
-
-    rows_out = int(batch_rows or _vector_batch_rows(settings["dim"]))
-    parts = [np.unique(_np(b, "part", np.int64)) for b in batches if b.num_rows]
-    for p in (np.unique(np.concatenate(parts)).tolist() if parts else []):
-        if p not in owned_counts:
-            raise ValueError(f"partition {p} is not in owned_counts")
-        _, ukey, degree = _read_owned(layout, p, int(owned_counts[p]))
-        N = _initial_rows(stream_sort_key(ukey), degree, settings)
+        ukey = stream_sort_key(key)
+        N = _initial_rows(key, degree, settings)
         E = np.zeros_like(N)
         _add_normalized(E, N, settings["self_influence"], settings["normalize"])
+        _write_file(layout.owned(), p, [pa.table({"node": node, "ukey": ukey, "degree": degree})])
         _write_file(layout.embedding(0), p, [pa.table({"E": vectors_to_binary(E)})])
         index = write_vectors(layout.vectors(1), p, N, ukey, _fanout_arrays(fanout, p),
                               rows_per_chunk=rows_out)
@@ -455,7 +424,9 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
         if p not in owned_counts:
             raise ValueError(f"partition {p} is not in owned_counts")
         n = int(owned_counts[p])
-        node, ukey, degree = _read_owned(layout, p, n)
+        owned = pa.Table.from_batches(list(_read_file(layout.owned(), p, rows=n,
+                                                      batch_rows=max(n, 1))))
+        ukey, degree = _np(owned, "ukey", np.int64), _np(owned, "degree", np.float64)
         acc = np.zeros((n, dim), np.float32)
         stream = read_merged(layout.vectors(step), p, index.get(p, []), dim,
                              chunk_rows=rows_out)
@@ -472,6 +443,7 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
             acc *= _inverse(degree)[:, None]
         _add_normalized(E, acc, alpha, settings["normalize"])
         if last:
+            node = _np(owned, "node", np.int64)
             for a in range(0, n, rows_out):
                 b = min(n, a + rows_out)
                 yield pa.RecordBatch.from_arrays(

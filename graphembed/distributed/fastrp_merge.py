@@ -3,10 +3,7 @@ by target key (``ukey, si, w``) and its fan-out (which of its owned rows each ot
 holds as a ghost, ``li, dest``), one Parquet file per partition each, written under a
 temporary name and renamed; the reader that checks them; and the cursor that walks a
 partition's arcs while its vectors stream past in key order
-(:mod:`graphembed.distributed.fastrp_exchange`, whose steps read them). For hash partitions of
-integer ids a node's partition is a function of its id: the arcs and the ghosts are then routed
-row by row (:func:`hash_arc_batches`, :func:`hash_fanout_batches`), with no join on the node
-table, and the writers turn ids into owned rows themselves (:class:`OwnedIds`).
+(:mod:`graphembed.distributed.fastrp_exchange`, whose steps read them).
 """
 
 from __future__ import annotations
@@ -14,8 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from .arrow import _np
-from .fastrp_stream import stream_sort_key
-from .partitioning import hash_partition
 
 #: Rows :func:`write_arc_files` reads (any order): the arc's partition, its target's sort key
 #: (:func:`~graphembed.distributed.fastrp_stream.stream_sort_key` of the target's key), its
@@ -24,13 +19,6 @@ ARC_INPUT_COLUMNS = ("part", "ukey", "si", "w")
 
 #: What :func:`write_arc_files` yields: the distinct targets of each partition's arcs.
 TARGETS_SCHEMA = "part int, ukey long"
-
-#: Hash partitions of integer ids (a node's partition is a function of its id): the arcs with
-#: their source's partition and id (:func:`hash_arc_batches`), and the ghosts with their
-#: owner (:func:`hash_fanout_batches`), both computed per row, without a join; the writers
-#: turn ids into owned rows with the partition's own node list (:class:`OwnedIds`).
-HASH_ARC_SCHEMA = "part int, ukey long, src long, w float"
-HASH_FANOUT_SCHEMA = "part int, ukey long, dest int"
 
 #: What the last step yields: every owned node's embedding before standardisation, ``E``
 #: binary (read by ``moments_batches`` and ``finish_batches``).
@@ -122,32 +110,27 @@ def _fanout_file_schema():
     return pa.schema([("li", pa.int32()), ("dest", pa.int32())])
 
 
-def write_arc_files(batches, *, directory, owned=None):
+def write_arc_files(batches, *, directory):
     """``mapInArrow`` body, run once before the steps: each partition's arcs to one Parquet file
     ``part-NNNNN.parquet`` (``ukey, si, w``, sorted by ``(ukey, si)``) under ``directory``.
 
     ``batches``: :data:`ARC_INPUT_COLUMNS` in any order (Spark need not sort them: the task sorts
     its arcs itself, one ``lexsort``, cheaper than Spark's row sort and the Arrow round trip of
-    sorted rows), or with ``owned`` (an :class:`OwnedIds`) :data:`HASH_ARC_SCHEMA` rows, whose
-    source ids the task turns into owned rows itself (a row is the rank of the id among the
-    partition's nodes, so sorting by id sorts by row). Yields :data:`TARGETS_SCHEMA`: the
-    distinct targets of each partition's arcs (the ghosts are those owned elsewhere). Time
-    O(a log a) for the task's ``a`` arcs; memory about 40 bytes per arc of the task (its
-    columns, the order and one sorted copy) — one partition's arcs, which the partitioner bounds
-    (``--arcs-per-task``), not the graph's — plus the partition's node ids with ``owned``.
+    sorted rows). Yields :data:`TARGETS_SCHEMA`: the distinct targets of each partition's arcs
+    (the ghosts are those owned elsewhere). Time O(a log a) for the task's ``a`` arcs; memory
+    about 40 bytes per arc of the task (its columns, the order and one sorted copy) — one
+    partition's arcs, which the partitioner bounds (``--arcs-per-task``), not the graph's.
     """
     import pyarrow as pa
 
-    names = ARC_INPUT_COLUMNS if owned is None else ("part", "ukey", "src", "w")
-    cols = {c: [] for c in names}
+    cols = {c: [] for c in ARC_INPUT_COLUMNS}
     for batch in batches:
         if batch.num_rows:
-            for c, dtype in zip(names, (np.int32, np.int64,
-                                        np.int32 if owned is None else np.int64, np.float32)):
+            for c, dtype in zip(ARC_INPUT_COLUMNS, (np.int32, np.int64, np.int32, np.float32)):
                 cols[c].append(_np(batch, c, dtype))
     if not cols["part"]:
         return
-    part, ukey, si, w = (np.concatenate(cols.pop(c)) for c in names)
+    part, ukey, si, w = (np.concatenate(cols.pop(c)) for c in ARC_INPUT_COLUMNS)
     order = np.lexsort((si, ukey, part))
     part, ukey, si, w = part[order], ukey[order], si[order], w[order]
     del order
@@ -155,9 +138,8 @@ def write_arc_files(batches, *, directory, owned=None):
     try:
         cuts = np.flatnonzero(np.diff(part)) + 1
         for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(part)]):
-            rows = si[a:b] if owned is None else owned.rows(part[a], si[a:b], "an arc's source")
             files.open(part[a])
-            files.write(pa.table({"ukey": ukey[a:b], "si": rows.astype(np.int32), "w": w[a:b]}))
+            files.write(pa.table({"ukey": ukey[a:b], "si": si[a:b], "w": w[a:b]}))
             files.close()
             k = ukey[a:b]
             first = k[np.r_[True, k[1:] != k[:-1]]]
@@ -169,95 +151,25 @@ def write_arc_files(batches, *, directory, owned=None):
         raise
 
 
-def hash_arc_batches(batches, *, num_partitions, seed, weighted):
-    """``mapInArrow`` body (hash partitions of integer ids, whose keys are the ids): arcs
-    ``src, dst[, weight]`` → :data:`HASH_ARC_SCHEMA`, the source's partition computed as
-    ``hash_assignment`` computes it and the target's sort key, so the arcs reach their
-    partition's task in one shuffle, with no join on the nodes. Time O(rows) per batch."""
-    import pyarrow as pa
-
-    for b in batches:
-        src = _np(b, "src", np.int64)
-        w = (_np(b, "weight", np.float32) if weighted else np.ones(len(src), np.float32))
-        yield pa.RecordBatch.from_arrays(
-            [pa.array(hash_partition(src, num_partitions, seed)),
-             pa.array(stream_sort_key(_np(b, "dst", np.int64))), pa.array(src), pa.array(w)],
-            names=["part", "ukey", "src", "w"])
-
-
-def hash_fanout_batches(batches, *, num_partitions, seed):
-    """``mapInArrow`` body (hash partitions of integer ids): :data:`TARGETS_SCHEMA` rows →
-    :data:`HASH_FANOUT_SCHEMA` for the targets owned by another partition (``part``: the owner,
-    computed from the target's id; ``dest``: the partition holding it as a ghost). Time
-    O(rows) per batch."""
-    import pyarrow as pa
-
-    for b in batches:
-        part, ukey = _np(b, "part", np.int32), _np(b, "ukey", np.int64)
-        owner = hash_partition(stream_sort_key(ukey), num_partitions, seed)
-        ghost = owner != part
-        yield pa.RecordBatch.from_arrays(
-            [pa.array(owner[ghost]), pa.array(ukey[ghost]), pa.array(part[ghost])],
-            names=["part", "ukey", "dest"])
-
-
-class OwnedIds:
-    """``owned.rows(part, ids, what)``: the owned rows of node ``ids`` in partition ``part``,
-    from its ``owned/`` file (``node`` in row order, ascending: a row is the rank of the id among
-    the partition's nodes), checked — an id the partition does not own is an error naming
-    ``what``. Picklable (ships to the tasks); memory one partition's ids."""
-
-    def __init__(self, directory, counts):
-        self.directory = str(directory)
-        self.counts = {int(k): int(v) for k, v in counts.items()}
-
-    def rows(self, part, ids, what):
-        import pyarrow.parquet as pq
-
-        part = int(part)
-        fs, root = _filesystem(self.directory)
-        path = part_file(root, part)
-        try:
-            node = pq.read_table(fs.open_input_file(path), columns=["node"]).column("node")
-        except (FileNotFoundError, OSError) as exc:
-            raise ValueError(f"partition {part}: no file {path}; the owned nodes are written "
-                             "before the arcs") from exc
-        node = node.to_numpy()
-        if len(node) != self.counts.get(part, -1) or np.any(node[1:] <= node[:-1]):
-            raise ValueError(f"partition {part}: {path} is not its {self.counts.get(part)} "
-                             "owned nodes in increasing id order (a stale or partial file)")
-        at = np.searchsorted(node, ids)
-        bad = (at >= len(node)) | (node[np.minimum(at, len(node) - 1)] != ids)
-        if np.any(bad):
-            raise ValueError(f"partition {part}: {what} {int(ids[np.argmax(bad)])} is not one of "
-                             "its owned nodes (the partitions and the node table disagree)")
-        return at
-
-
-def write_fanout_files(batches, *, directory, owned=None):
+def write_fanout_files(batches, *, directory):
     """``mapInArrow`` body, run once before the steps: for each partition, which of its owned
     rows every other partition holds as a ghost, as one Parquet file (``li, dest``, sorted by
     ``(li, dest)``) under ``directory``.
 
     ``batches``: ``part`` (the owner), ``li`` (the owned row), ``dest`` (the partition holding it
-    as a ghost), in any order (the task sorts them), or with ``owned`` (an :class:`OwnedIds`)
-    :data:`HASH_FANOUT_SCHEMA` rows, whose target keys the task turns into owned rows. Yields
-    :data:`PART_FILES_SCHEMA`. Time O(r log r) for the task's ``r`` rows; memory about 30 bytes
-    per row (plus the partition's node ids with ``owned``).
+    as a ghost), in any order (the task sorts them). Yields :data:`PART_FILES_SCHEMA`. Time
+    O(r log r) for the task's ``r`` rows; memory about 30 bytes per row.
     """
     import pyarrow as pa
 
-    names = ("part", "li", "dest") if owned is None else ("part", "ukey", "dest")
-    cols = {c: [] for c in names}
+    cols = {c: [] for c in ("part", "li", "dest")}
     for batch in batches:
         if batch.num_rows:
-            for c in names:
-                cols[c].append(_np(batch, c, np.int64 if c == "ukey" else np.int32))
+            for c in cols:
+                cols[c].append(_np(batch, c, np.int32))
     if not cols["part"]:
         return
-    part, li, dest = (np.concatenate(cols.pop(c)) for c in names)
-    if owned is not None:
-        li = stream_sort_key(li)  # the target's id (its key); ranks follow ids
+    part, li, dest = (np.concatenate(cols.pop(c)) for c in ("part", "li", "dest"))
     order = np.lexsort((dest, li, part))
     part, li, dest = part[order], li[order], dest[order]
     del order
@@ -266,9 +178,8 @@ def write_fanout_files(batches, *, directory, owned=None):
     try:
         cuts = np.flatnonzero(np.diff(part)) + 1
         for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(part)]):
-            rows = li[a:b] if owned is None else owned.rows(part[a], li[a:b], "a ghost")
             files.open(part[a])
-            files.write(pa.table({"li": rows.astype(np.int32), "dest": dest[a:b]}))
+            files.write(pa.table({"li": li[a:b], "dest": dest[a:b]}))
             done.append(files.close())
     except BaseException:
         files.abort()

@@ -10,13 +10,7 @@ import numpy as np
 from .._validation import check_choice, check_int
 from .arrow import _np, vectors_from_arrow, vectors_to_arrow
 from .distne import distne_partition
-from .fastrp_exchange import (
-    ExchangeLayout,
-    exchange_initial,
-    exchange_step,
-    index_by_dest,
-    write_owned,
-)
+from .fastrp_exchange import ExchangeLayout, exchange_initial, exchange_step, index_by_dest
 from .fastrp_merge import PartFileReader, write_arc_files, write_fanout_files
 from .fastrp_stream import (
     column_moments,
@@ -131,12 +125,8 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
             state = {p: fastrp_initial(t, settings=settings) for p, t in _split(nodes).items()}
         else:
             for t in _split(nodes.select(["part", "li", "node", "key", "degree"])).values():
-                list(write_owned(t.to_batches(), layout=layout))
-            for p in owned_counts:
-                for b in exchange_initial([pa.record_batch({"part": pa.array([p], pa.int32())})],
-                                          settings=settings, layout=layout,
-                                          owned_counts=owned_counts, fanout=fan_reader,
-                                          batch_rows=batch_rows):
+                for b in exchange_initial(t.to_batches(), settings=settings, layout=layout,
+                                          fanout=fan_reader, batch_rows=batch_rows):
                     index += pa.Table.from_batches([b]).to_pylist()
         for step in range(1, k + 1):
             last = step == k

@@ -204,10 +204,8 @@ def test_exchange_step_refuses_missing_vectors_and_a_node_owned_twice(tmp_path):
     fan_counts = dict(zip(D._np(fan[0], "part").tolist(), D._np(fan[0], "rows").tolist()))
     layout = D.ExchangeLayout(str(tmp_path / "x"))
     t = nodes.append_column("li", pa.array(li)).select(["part", "li", "node", "key", "degree"])
-    list(D.write_owned(t.to_batches(), layout=layout))
     index = D.index_by_dest(pa.Table.from_batches(list(D.exchange_initial(
-        [pa.record_batch({"part": pa.array([0, 1, 2], pa.int32())})], settings=settings,
-        layout=layout, owned_counts=counts,
+        t.to_batches(), settings=settings, layout=layout,
         fanout=D.PartFileReader(str(tmp_path / "fan"), fan_counts)))).to_pylist())
     kw = dict(settings=settings, step=1, layout=layout, owned_counts=counts,
               arcs=D.PartFileReader(str(tmp_path / "arcs"), arc_counts), last=True)
@@ -285,74 +283,6 @@ def test_arc_writer_sorts_its_rows_whatever_order_they_come_in(tmp_path):
         assert files.keys() == want_files.keys()
         for f in files:
             assert files[f].equals(want_files[f])
-
-
-def test_hash_path_writes_the_files_of_the_join_path(tmp_path):
-    """Hash partitions of integer ids: arcs routed by their source's hashed partition and turned
-    into rows by the partition's owned ids (no join) give the arc and fan-out files and targets
-    of the join path byte for byte, in any row order; an arc whose source the partition does not
-    own, or a stale owned file, is an error (the planted bugs — rows looked up in the wrong
-    partition's ids, the owner of a ghost taken from its holder — fail here)."""
-    import pyarrow.parquet as pq
-
-    g = ge.as_csr(nx.les_miserables_graph(), weight="weight")
-    P, seed = 5, 3
-    parts = D.hash_partition(np.arange(g.n), P, seed)  # integer ids: a node's key is its id
-    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
-    dst = g.indices.astype(np.int64)
-    li = np.zeros(g.n, np.int64)
-    for p in range(P):
-        li[parts == p] = np.arange(np.sum(parts == p))
-    counts = {p: int(np.sum(parts == p)) for p in range(P) if np.any(parts == p)}
-    layout = D.ExchangeLayout(str(tmp_path / "x"))
-    list(D.write_owned(pa.table({"part": parts, "li": li, "node": np.arange(g.n),
-                                 "key": np.arange(g.n), "degree": g.degrees()}).to_batches(),
-                       layout=layout))
-    owned = D.OwnedIds(layout.owned(), counts)
-    ukey = D.stream_sort_key(dst)
-    w = g.weights.astype(np.float32)
-
-    def files(name):
-        return {f: pq.read_table(str(tmp_path / name / f))
-                for f in sorted(os.listdir(tmp_path / name))}
-
-    join_targets = pa.Table.from_batches(list(D.write_arc_files(
-        pa.table({"part": parts[src], "ukey": ukey, "si": li[src].astype(np.int32), "w": w}
-                 ).to_batches(), directory=str(tmp_path / "arcs_join"))))
-    t_part, t_ukey = D._np(join_targets, "part"), D._np(join_targets, "ukey")
-    t_node = D.stream_sort_key(t_ukey)
-    ghost = parts[t_node] != t_part
-    list(D.write_fanout_files(pa.table({"part": parts[t_node[ghost]],
-                                        "li": li[t_node[ghost]].astype(np.int32),
-                                        "dest": t_part[ghost].astype(np.int32)}).to_batches(),
-                              directory=str(tmp_path / "fan_join")))
-    rng = np.random.default_rng(0)
-    shuffled = pa.table({"src": src, "dst": dst, "weight": g.weights}).take(
-        pa.array(rng.permutation(len(src))))
-    arc_rows = pa.Table.from_batches(list(D.hash_arc_batches(
-        shuffled.to_batches(max_chunksize=50), num_partitions=P, seed=seed, weighted=True)))
-    targets = pa.Table.from_batches(list(D.write_arc_files(
-        arc_rows.to_batches(max_chunksize=33), directory=str(tmp_path / "arcs_hash"),
-        owned=owned)))
-    assert targets.equals(join_targets)
-    fan = pa.Table.from_batches(list(D.hash_fanout_batches(
-        targets.take(pa.array(rng.permutation(targets.num_rows))).to_batches(max_chunksize=7),
-        num_partitions=P, seed=seed)))
-    list(D.write_fanout_files(fan.to_batches(max_chunksize=11), directory=str(tmp_path / "fan_hash"),
-                              owned=owned))
-    for a, b in (("arcs_join", "arcs_hash"), ("fan_join", "fan_hash")):
-        fa, fb = files(a), files(b)
-        assert fa.keys() == fb.keys() and all(fa[f].equals(fb[f]) for f in fa)
-    assert sum(t.num_rows for t in files("fan_hash").values()) == int(ghost.sum()) > 0
-    # a source the partition does not own, a stale owned file
-    wrong = arc_rows.set_column(0, "part", pa.array((D._np(arc_rows, "part") + 1) % P,
-                                                      pa.int32()))
-    with pytest.raises(ValueError, match="is not one of its owned nodes"):
-        list(D.write_arc_files(wrong.to_batches(), directory=str(tmp_path / "w"), owned=owned))
-    stale = D.OwnedIds(layout.owned(), {p: c + 1 for p, c in counts.items()})
-    with pytest.raises(ValueError, match="stale or partial"):
-        list(D.write_arc_files(arc_rows.to_batches(), directory=str(tmp_path / "s"),
-                               owned=stale))
 
 
 # ------------------------------------------------------------------------------ Spark
