@@ -190,6 +190,11 @@ def _write(df, path):
 
 
 # ------------------------------------------------------------------------------ FastRP
+#: Up to this many nodes, FastRP's arc pass broadcasts the node table (id, partition, row:
+#: about 24 bytes a node in each executor's JVM, ≈ 200 MB at the limit) to join it with the
+#: arcs and the ghosts, instead of shuffling 2·edges arcs and the targets for the joins.
+BROADCAST_NODES = 1 << 23
+
 def _task_slots(spark, parts):
     """``part, slot``: an int per graph partition whose Spark hash bucket (Murmur3, as
     ``repartition(len(parts), "slot")`` computes it) is the partition's rank, so every graph
@@ -305,17 +310,20 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     def ukey(col):
         return F.col(col).bitwiseXOR(F.lit(-(1 << 63))).alias("ukey")
 
+    # the node-side tables of the joins below: broadcast (the arcs and targets are not
+    # shuffled for them) up to BROADCAST_NODES nodes, a shuffled hash join beyond (never a sort)
+    join_hint = "broadcast" if num_nodes <= BROADCAST_NODES else "shuffle_hash"
+
     # every arc with its source row and its target's sort key, in the order the steps read
     # them; the writer lays each partition's arcs down once and yields its distinct targets.
     # With integer ids a node's key is its id, so the target's key needs no join.
     src_side = nodes_p.select(F.col("node").alias("src"), "part", F.col("li").alias("si"))
-    # a shuffled hash join: the arcs are shuffled by source once, never sorted by it
-    with_src = arcs.join(src_side.hint("shuffle_hash"), "src")
+    with_src = arcs.join(src_side.hint(join_hint), "src")
     if keys_are_ids:
         with_key = with_src.select("*", ukey("dst"))
     else:
         with_key = with_src.join(
-            nodes_p.select(F.col("node").alias("dst"), ukey("key")).hint("shuffle_hash"), "dst")
+            nodes_p.select(F.col("node").alias("dst"), ukey("key")).hint(join_hint), "dst")
     arc_rows = with_key.select(
         "part", "ukey", "si",
         (F.col("weight") if weighted else F.lit(1.0)).cast("float").alias("w"))
@@ -326,7 +334,7 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     # the ghosts: targets owned by another partition (keys are unique, one per node)
     owners = nodes_p.select(ukey("key"), F.col("part").alias("owner"),
                             F.col("li").alias("oli"))
-    fan = (targets.join(owners.hint("shuffle_hash"), "ukey")
+    fan = (targets.join(owners.hint(join_hint), "ukey")
            .where(F.col("owner") != F.col("part"))
            .select(F.col("owner").alias("part"), F.col("oli").alias("li"),
                    F.col("part").alias("dest")))

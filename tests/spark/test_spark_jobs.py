@@ -121,6 +121,23 @@ def test_existing_output_and_bad_arguments_are_refused(spark, karate_edges, fast
     assert not os.path.exists(out / "x")
 
 
+def test_fastrp_joins_give_the_same_bytes_broadcast_or_shuffled(spark, fastrp_runs,
+                                                                 karate_edges, tmp_path,
+                                                                 monkeypatch):
+    """The arc pass joins the node table by broadcast on graphs up to BROADCAST_NODES nodes and
+    by a shuffled hash join beyond: both give the same embedding, byte for byte."""
+    from spark_jobs import embed
+
+    out, _ = fastrp_runs
+    path, _ = karate_edges
+    monkeypatch.setattr(embed, "BROADCAST_NODES", 0)
+    embed.run(spark, str(path), str(tmp_path / "shuffled"), method="fastrp", partitions=4,
+              dim=16, seed=3, params=FAST)
+    ids0, X0 = read_embedding(out / "P4")
+    ids1, X1 = read_embedding(tmp_path / "shuffled")
+    assert ids0.tolist() == ids1.tolist() and X0.tobytes() == X1.tobytes()
+
+
 def test_string_ids_round_trip(spark, tmp_path):
     from spark_jobs import embed
 
