@@ -417,6 +417,20 @@ def report(paths, name, halos=None, tasks=None):
                 lines.append(f"| {tag} | {h[tag]['partitions']} | {hops}-hop | {f('owned')} | "
                              f"{f('halo_nodes')} | {f('member_arcs')} | {f('halo_arcs')} | "
                              f"{kept} | {kept2 or '–'} |")
+    with_halos = [r for r in rows if "halo_summary" in r]
+    if with_halos:
+        lines += ["", "Per partition in these runs, min / median / max (the arcs a task receives "
+                  "after the halo-arc budget):", "",
+                  "| method | edges | parts | owned | halo nodes | member arcs | halo arcs |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in with_halos:
+            lines.append(f"| {r['method']} | {r['edges']:.0e} | {r['partitions']} | " + " | ".join(
+                " / ".join(f"{r['halo_summary'][k][q]:,.0f}" for q in ("min", "median", "max"))
+                for k in ("owned", "halo_nodes", "member_arcs", "halo_arcs")) + " |")
+    if not sampled:
+        (HERE / "results" / f"{name}.md").write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return
     lines += ["", "One task in a fresh process (one numba/BLAS thread; IRWE: CPU s and "
               "tracemalloc peak of the landmark-rows pass / the embedding pass; input MB: the "
               "Arrow tables the task receives; RSS includes ~0.3 GB of imports). legacy: no "
