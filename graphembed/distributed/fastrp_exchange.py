@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrow import _np
-from .fastrp_merge import _ArcCursor, _filesystem, part_file
+from .fastrp_merge import _ArcCursor, _filesystem, _open_input, part_file
 from .fastrp_stream import (
     _add_normalized,
     _binary_buffers,
@@ -64,6 +64,9 @@ class ExchangeLayout:
 
     def embedding(self, step):
         return f"{self.directory}/E{int(step)}"
+
+
+_NOT_WRITTEN = "an earlier stage did not write it (a stale work directory?)"
 
 
 def _write_file(directory, part, tables):
@@ -113,11 +116,7 @@ def _read_file(directory, part, *, rows=None, columns=None, batch_rows):
 
     fs, root = _filesystem(directory)
     path = part_file(root, part)
-    try:
-        f = pq.ParquetFile(fs.open_input_file(path), pre_buffer=False)
-    except (FileNotFoundError, OSError) as exc:
-        raise ValueError(f"partition {part}: no file {path}; an earlier stage did not write "
-                         "it (a stale work directory?)") from exc
+    f = pq.ParquetFile(_open_input(fs, path, part, _NOT_WRITTEN), pre_buffer=False)
     if rows is not None:
         have = f.metadata.num_rows
         if have != rows:
@@ -195,11 +194,7 @@ def _open_vectors(directory, part, src, offset, rows, file_bytes, dim):
     names ``src`` and ``dim``, the section fits), and the section's keys and row indices."""
     fs, root = _filesystem(directory)
     path = vector_file(root, src)
-    try:
-        f = fs.open_input_file(path)
-    except (FileNotFoundError, OSError) as exc:
-        raise ValueError(f"partition {part}: no file {path}; an earlier stage did not write "
-                         "it (a stale work directory?)") from exc
+    f = _open_input(fs, path, part, _NOT_WRITTEN)
     try:
         size = f.size()
         if size != file_bytes:

@@ -40,6 +40,15 @@ def part_file(directory, part):
     return f"{str(directory).rstrip('/')}/part-{int(part):05d}.parquet"
 
 
+def _open_input(fs, path, part, why):
+    """``fs.open_input_file(path)``, or a ValueError naming the partition, the path and ``why``
+    the file should be there (an earlier stage writes it)."""
+    try:
+        return fs.open_input_file(path)
+    except (FileNotFoundError, OSError) as exc:
+        raise ValueError(f"partition {part}: no file {path}; {why}") from exc
+
+
 class _PartFiles:
     """One Parquet file per partition, written as its sorted rows stream through a task.
 
@@ -210,12 +219,8 @@ class PartFileReader:
             return iter(())
         fs, root = _filesystem(self.directory)
         path = part_file(root, part)
-        try:
-            source = fs.open_input_file(path)
-        except (FileNotFoundError, OSError) as exc:
-            raise ValueError(f"partition {part}: no file {path} ({want} rows expected); the "
-                             "files are written before the steps") from exc
-        f = pq.ParquetFile(source)
+        f = pq.ParquetFile(_open_input(fs, path, part, f"{want} rows expected; the files are "
+                                       "written before the steps"))
         if f.metadata.num_rows != want:
             raise ValueError(f"partition {part}: {path} holds {f.metadata.num_rows} rows, "
                              f"{want} expected (a stale or partial file)")
