@@ -241,7 +241,7 @@ def _dir_bytes(fs, path):
 def _fastrp_steps(spark, index, slots, work, *, settings, k, owned_counts, layout, arcs, fanout,
                   weighted, timings, written):
     """The ``k`` propagation steps, one task per partition: each reads the vectors the previous
-    step wrote for its partition (``index``: the rows of its row-group index) and its arc file,
+    step wrote for its partition (``index``: the section index of its sources) and its arc file,
     and writes the next step's vectors; returns the last step's owned rows (materialised).
     Each step's inputs are deleted once the next step has written its own; ``written``
     gets the bytes each step wrote."""
