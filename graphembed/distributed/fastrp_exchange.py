@@ -22,10 +22,9 @@ Nothing of a step passes through Spark's shuffle and sort (each row there costs 
 a sort record and two Arrow conversions); the tasks' files are written under a temporary name
 and renamed, so a retried task writes the same bytes and a reader never sees half a file. The
 driver collects each step's section index (one row per source and destination: byte offset,
-rows, file size) and hands it
-to the next step. Layout under the job's work directory: ``owned/`` (each partition's ``node,
-ukey, degree`` in row order, Parquet), ``vec{s}/`` (what step ``s`` reads), ``E{s}/`` (the owned
-rows' embedding after step ``s``, Parquet).
+rows, file size) and hands it to the next step. Layout under the job's work directory:
+``owned/`` (each partition's ``node, ukey, degree`` in row order, Parquet), ``vec{s}/`` (what
+step ``s`` reads), ``E{s}/`` (the owned rows' embedding after step ``s``, Parquet).
 """
 
 from __future__ import annotations
