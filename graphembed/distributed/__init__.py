@@ -120,6 +120,7 @@ from .fastrp_exchange import (  # noqa: F401
     ExchangeLayout,
     VECTOR_MAGIC,
     _HEADER_BYTES,
+    _KEY_ROW_BYTES,
     _NOT_WRITTEN,
     _write_file,
     _read_file,

@@ -35,7 +35,6 @@ from .arrow import _np
 from .fastrp_merge import _ArcCursor, _filesystem, _open_input, part_file
 from .fastrp_stream import (
     _add_normalized,
-    _binary_buffers,
     _initial_rows,
     stream_batch_rows,
     stream_sort_key,
@@ -109,7 +108,7 @@ def _write_file(directory, part, tables):
     return groups
 
 
-def _read_file(directory, part, *, rows=None, columns=None, batch_rows):
+def _read_file(directory, part, *, rows=None, batch_rows):
     """Batches of partition ``part``'s Parquet file under ``directory``, checked to hold
     ``rows`` rows."""
     import pyarrow.parquet as pq
@@ -122,13 +121,16 @@ def _read_file(directory, part, *, rows=None, columns=None, batch_rows):
         if have != rows:
             raise ValueError(f"partition {part}: {path} holds {have} rows where {rows} were "
                              "written (a stale or partial file)")
-    return f.iter_batches(batch_size=max(1, int(batch_rows)), columns=columns,
-                          use_threads=False)
+    return f.iter_batches(batch_size=max(1, int(batch_rows)), use_threads=False)
 
 
 #: The first bytes of a vector file: magic, format version, source partition, dim (int32 each).
 VECTOR_MAGIC = 0x31564547  # b"GEV1" little-endian
 _HEADER_BYTES = 16
+
+#: Bytes of a section's row before its vector: the int64 key and the int32 row index (a
+#: section is ``ukey`` int64[m], ``li`` int32[m], ``P`` float32[m, dim]).
+_KEY_ROW_BYTES = 12
 
 
 def vector_file(directory, part):
@@ -160,7 +162,7 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
     cuts = np.flatnonzero(np.diff(dest)) + 1
     runs = list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(dest)].tolist())) if len(dest) else []
     step = max(1, int(rows_per_chunk))
-    row_bytes = 12 + 4 * dim
+    row_bytes = _KEY_ROW_BYTES + 4 * dim
     fs, root = _filesystem(directory)
     fs.create_dir(root, recursive=True)
     temp = f"{root}/.part-{int(part):05d}.{uuid.uuid4().hex}.tmp"
@@ -204,10 +206,10 @@ def _open_vectors(directory, part, src, offset, rows, file_bytes, dim):
         if head.tolist() != [VECTOR_MAGIC, 1, src, dim]:
             raise ValueError(f"partition {part}: {path} is not a vector file of partition {src} "
                              f"with dim {dim} (a stale or foreign file)")
-        if offset < _HEADER_BYTES or offset + rows * (12 + 4 * dim) > size:
+        if offset < _HEADER_BYTES or offset + rows * (_KEY_ROW_BYTES + 4 * dim) > size:
             raise ValueError(f"partition {part}: the section at byte {offset} of {path} "
                              f"({rows} rows) is outside its {size} bytes (a stale index)")
-        cols = f.read_at(12 * rows, offset) if rows else b""
+        cols = f.read_at(_KEY_ROW_BYTES * rows, offset) if rows else b""
         key = np.frombuffer(cols, "<i8", count=rows)
         li = np.frombuffer(cols, "<i4", count=rows, offset=8 * rows)
     except BaseException:
@@ -251,7 +253,7 @@ def read_merged(directory, part, sources, dim, *, chunk_rows):
         li = np.concatenate(lis)[order]
         which = np.repeat(np.arange(len(keys), dtype=np.int32), counts)[order]
         del order, keys, lis
-        base = np.array([s[1] + 12 * s[2] for s in sources], np.int64)  # each section's P
+        base = np.array([s[1] + _KEY_ROW_BYTES * s[2] for s in sources], np.int64)  # vectors
         done = np.zeros(len(files), np.int64)  # rows read from each source
         step = max(1, int(chunk_rows))
         for a in range(0, len(key), step):
