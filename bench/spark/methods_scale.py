@@ -29,7 +29,6 @@ Writes bench/spark/results/methods_scale.json and .md.
 """
 
 import argparse
-import functools
 import json
 import os
 import platform

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
