@@ -337,7 +337,7 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     fan = (targets.join(owners.hint(join_hint), "ukey")
            .where(F.col("owner") != F.col("part"))
            .select(F.col("owner").alias("part"), F.col("oli").alias("li"),
-                   F.col("part").alias("dest")))
+                   F.col("part").alias("dest"), "ukey"))
     fan_dir = f"{work}/fastrp/fanout_files"
     write_fan = functools.partial(D.write_fanout_files, directory=fan_dir)
     fan_counts = {int(r["part"]): int(r["rows"]) for r in _collect(

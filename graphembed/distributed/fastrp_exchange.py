@@ -5,9 +5,9 @@ each partition's fan-out (which of its owned rows every other partition holds as
 step is then one task per partition that
 
 1. reads the vectors it needs — its owned rows and its ghosts, as the previous step's tasks wrote
-   them, each source's rows for this partition one sorted section of that source's file: the
-   sections' keys first (one read each), merged by one sort, then the vectors chunk by chunk,
-   one contiguous read per source and chunk (:func:`read_merged`),
+   them, each source's rows for this partition one sorted section of that source's file — range
+   by range of keys, each range one contiguous run per source merged by one sort
+   (:func:`read_merged`), so a task holds one range, not its ~30 bytes per row read,
 2. feeds them, in increasing key order, with its arc file to the kernel
    :func:`graphembed._kernels.fastrp.merge_accumulate`: every arc right after its target's
    vector, the float32 operations and their order of graphembed.fastrp, so the bits are the
@@ -16,7 +16,8 @@ step is then one task per partition that
    a section per destination sorted by key, keys, row indices and vectors each contiguous, so
    that each destination reads exactly its rows in a few large reads (a Parquet reader's fixed
    cost per batch and per footer was most of a task's time when 200 sources each sent a few
-   hundred rows).
+   hundred rows). The fan-out file is already in the order the sections are written
+   (destination, key), so the writer streams it, one section at a time.
 
 Nothing of a step passes through Spark's shuffle and sort (each row there costs a serialisation,
 a sort record and two Arrow conversions); the tasks' files are written under a temporary name
@@ -138,6 +139,41 @@ def vector_file(directory, part):
     return f"{str(directory).rstrip('/')}/part-{int(part):05d}.vec"
 
 
+def _sections(part, n, ukey, fanout):
+    """``(dest, rows)`` of partition ``part``'s sections in increasing ``dest``: its owned rows
+    (sorted by key) for itself, and one run of the fan-out rows per other destination, gathered
+    from ``fanout`` — ``(li, dest)`` chunks sorted by ``(dest, key)`` — one section at a time."""
+    own = np.argsort(ukey, kind="stable")
+    own_done = False
+    cur, rows = None, []
+    for f_li, f_dest in fanout:
+        f_li, f_dest = np.asarray(f_li, np.int64), np.asarray(f_dest, np.int64)
+        if not len(f_li):
+            continue
+        if f_li.min() < 0 or f_li.max() >= n or np.any(f_dest == part):
+            raise ValueError(f"partition {part}: a fan-out row (row {int(f_li.max())}, "
+                             f"destination {int(f_dest.max())}) is outside its {n} owned rows "
+                             "or names the partition itself (a stale fan-out file?)")
+        if np.any(f_dest[1:] < f_dest[:-1]) or (cur is not None and f_dest[0] < cur):
+            raise ValueError(f"partition {part}: its fan-out is not sorted by destination "
+                             "(a stale fan-out file?)")
+        cuts = np.r_[0, np.flatnonzero(np.diff(f_dest)) + 1, len(f_dest)]
+        for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+            d = int(f_dest[a])
+            if d != cur:
+                if rows:
+                    yield cur, np.concatenate(rows)
+                rows, cur = [], d
+                if not own_done and d > part:
+                    own_done = True
+                    yield part, own
+            rows.append(f_li[a:b])
+    if rows:
+        yield cur, np.concatenate(rows)
+    if not own_done:
+        yield part, own
+
+
 def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
     """Partition ``part``'s vectors for the next step, one raw little-endian file: a 16-byte
     header, then one section per destination in increasing order — its owned rows (``li`` their
@@ -145,22 +181,17 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
     ``dest`` (``li`` −1 there) — each section sorted by ``ukey`` and laid out as ``ukey``
     int64[m], ``li`` int32[m], ``P`` float32[m, dim], so that a destination reads its keys in
     one call and its vectors in as few as it likes. Written under a temporary name and renamed.
-    Returns :data:`EXCHANGE_INDEX_SCHEMA` rows as tuples (``src, dest, offset, rows,
-    file_bytes``). Time O(f log f + (n + f)·dim) for ``n`` owned rows and ``f`` fan-out rows;
-    memory O(n + f) indices and ``rows_per_chunk`` vectors."""
+
+    ``fanout``: ``(li, dest)`` array chunks in ``(dest, ukey[li])`` order — the fan-out file's
+    order (:func:`write_fanout_files`), streamed: the writer holds one section's row indices,
+    never the whole fan-out. Returns :data:`EXCHANGE_INDEX_SCHEMA` rows as tuples (``src,
+    dest, offset, rows, file_bytes``). Raises ValueError when the fan-out is out of order or
+    names rows the partition does not own. Time O(n log n + (n + f)·dim) for ``n`` owned rows
+    and ``f`` fan-out rows; memory O(n) indices, one section's indices and ``rows_per_chunk``
+    vectors."""
     import uuid
 
     n, dim = N.shape
-    f_li, f_dest = fanout
-    li = np.concatenate([np.arange(n, dtype=np.int64), np.asarray(f_li, np.int64)])
-    dest = np.concatenate([np.full(n, part, np.int64), np.asarray(f_dest, np.int64)])
-    if len(f_li) and (li.min() < 0 or li.max() >= n):
-        raise ValueError(f"partition {part}: a fan-out row {int(li.max())} is outside its "
-                         f"{n} owned rows")
-    order = np.lexsort((ukey[li], dest))
-    li, dest = li[order], dest[order]
-    cuts = np.flatnonzero(np.diff(dest)) + 1
-    runs = list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(dest)].tolist())) if len(dest) else []
     step = max(1, int(rows_per_chunk))
     row_bytes = _KEY_ROW_BYTES + 4 * dim
     fs, root = _filesystem(directory)
@@ -170,15 +201,19 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
     try:
         with fs.open_output_stream(temp) as out:
             out.write(np.array([VECTOR_MAGIC, 1, part, dim], "<i4").tobytes())
-            for a, b in runs:
-                rows = li[a:b]
-                out.write(np.ascontiguousarray(ukey[rows], "<i8").tobytes())
-                own = dest[a] == part
-                out.write((rows if own else np.full(b - a, -1)).astype("<i4").tobytes())
-                for c in range(a, b, step):
-                    out.write(np.ascontiguousarray(N[li[c:min(b, c + step)]], "<f4").tobytes())
-                index.append([int(part), int(dest[a]), offset, b - a])
-                offset += (b - a) * row_bytes
+            for dest, rows in _sections(part, n, ukey, fanout):
+                m = len(rows)
+                keys = np.ascontiguousarray(ukey[rows], "<i8")
+                if np.any(keys[1:] <= keys[:-1]):
+                    raise ValueError(f"partition {part}: its rows for partition {dest} are not "
+                                     "sorted by key (a stale fan-out file, or a key twice)")
+                out.write(keys.tobytes())
+                del keys
+                out.write((rows if dest == part else np.full(m, -1)).astype("<i4").tobytes())
+                for c in range(0, m, step):
+                    out.write(np.ascontiguousarray(N[rows[c:c + step]], "<f4").tobytes())
+                index.append([int(part), int(dest), offset, m])
+                offset += m * row_bytes
         if fs.get_file_info(temp).size != offset:
             raise RuntimeError(f"partition {part}: {temp} is not the {offset} bytes written")
         fs.move(temp, vector_file(root, part))
@@ -191,34 +226,74 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
     return [tuple(r) + (offset,) for r in index]
 
 
+class _VectorFile:
+    """A vector file's bytes as numpy arrays: views of a memory map on a local file system (a
+    view costs no copy and no allocation, so a reader may take many small ones), reads through
+    the file system otherwise (HDFS, S3, ...)."""
+
+    def __init__(self, fs, path, part):
+        import mmap
+
+        from pyarrow import fs as pafs
+
+        self.f = _open_input(fs, path, part, _NOT_WRITTEN)
+        self.size = self.f.size()
+        self.map = None
+        if isinstance(fs, pafs.LocalFileSystem) and self.size:
+            with open(path, "rb") as raw:
+                self.map = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def array(self, dtype, count, offset):
+        """``count`` items of ``dtype`` at byte ``offset``."""
+        if self.map is not None:
+            return np.frombuffer(self.map, dtype, count=count, offset=offset)
+        return np.frombuffer(self.f.read_at(count * np.dtype(dtype).itemsize, offset), dtype,
+                             count=count)
+
+    def close(self):
+        self.map = None  # the views taken keep the map alive while they are used
+        self.f.close()
+
+
 def _open_vectors(directory, part, src, offset, rows, file_bytes, dim):
-    """Source ``src``'s vector file, checked (it exists, holds ``file_bytes`` bytes, its header
-    names ``src`` and ``dim``, the section fits), and the section's keys and row indices."""
+    """Source ``src``'s vector file (:class:`_VectorFile`), checked: it exists, holds
+    ``file_bytes`` bytes, its header names ``src`` and ``dim``, and the section of ``rows``
+    rows at ``offset`` fits."""
     fs, root = _filesystem(directory)
     path = vector_file(root, src)
-    f = _open_input(fs, path, part, _NOT_WRITTEN)
+    f = _VectorFile(fs, path, part)
     try:
-        size = f.size()
-        if size != file_bytes:
-            raise ValueError(f"partition {part}: {path} holds {size} bytes where {file_bytes} "
+        if f.size != file_bytes:
+            raise ValueError(f"partition {part}: {path} holds {f.size} bytes where {file_bytes} "
                              "were written (a stale or partial file)")
-        head = np.frombuffer(f.read_at(_HEADER_BYTES, 0), "<i4")
+        head = f.array("<i4", 4, 0) if f.size >= _HEADER_BYTES else np.zeros(0)
         if head.tolist() != [VECTOR_MAGIC, 1, src, dim]:
             raise ValueError(f"partition {part}: {path} is not a vector file of partition {src} "
                              f"with dim {dim} (a stale or foreign file)")
-        if offset < _HEADER_BYTES or offset + rows * (_KEY_ROW_BYTES + 4 * dim) > size:
+        if offset < _HEADER_BYTES or offset + rows * (_KEY_ROW_BYTES + 4 * dim) > f.size:
             raise ValueError(f"partition {part}: the section at byte {offset} of {path} "
-                             f"({rows} rows) is outside its {size} bytes (a stale index)")
-        cols = f.read_at(_KEY_ROW_BYTES * rows, offset) if rows else b""
-        key = np.frombuffer(cols, "<i8", count=rows)
-        li = np.frombuffer(cols, "<i4", count=rows, offset=8 * rows)
+                             f"({rows} rows) is outside its {f.size} bytes (a stale index)")
     except BaseException:
         f.close()
         raise
-    if np.any(key[1:] <= key[:-1]):
-        f.close()
-        raise ValueError(f"partition {part}: a run of vectors is not sorted by key")
-    return f, key, li
+    return f
+
+
+#: Keys a reader holds at once while it scans a section's keys (its memory per source).
+_KEY_BLOCK = 1 << 16
+
+
+def _key_blocks(f, offset, rows, part):
+    """``(first row, keys)`` of a section, ``_KEY_BLOCK`` keys at a time, checked to be
+    strictly increasing."""
+    last = None
+    for a in range(0, rows, _KEY_BLOCK):
+        m = min(_KEY_BLOCK, rows - a)
+        k = f.array("<i8", m, offset + 8 * a)
+        if np.any(k[1:] <= k[:-1]) or (last is not None and k[0] <= last):
+            raise ValueError(f"partition {part}: a run of vectors is not sorted by key")
+        last = int(k[-1])
+        yield a, k
 
 
 def read_merged(directory, part, sources, dim, *, chunk_rows):
@@ -227,49 +302,71 @@ def read_merged(directory, part, sources, dim, *, chunk_rows):
     (m, dim) float32).
 
     ``sources``: ``(src, offset, rows, file_bytes)`` of each section (:func:`write_vectors`'
-    index rows). The keys and row indices of every section are read first (one call each) and
-    merged with one stable sort, so the stream's order — and every chunk's source ranges — is
-    known before any vector is read; each chunk then reads one contiguous range per source.
-    Time O(R log R + R·dim) for ``R`` rows in all, reads ≤ sources × (1 + R / chunk_rows);
-    memory about 30 bytes per row (keys, indices and the sort) plus one chunk of vectors.
-    Raises ValueError when a file is missing, stale or foreign, a section is out of order or a
-    key comes twice."""
-    files, keys, lis = [], [], []
+    index rows). The key space is cut into ranges of at most ``chunk_rows`` rows in all: the
+    sections' keys are scanned once for a sample (every ``t``-th key of each, ``t`` about
+    ``chunk_rows`` / (4 · sources)), the cuts taken from the sorted sample, and scanned once
+    more for each cut's position in each section. Each range then takes one contiguous run of
+    keys and vectors per source (and row indices from the partition's own section; another
+    partition's rows are ghosts, −1) and merges them with one sort. So the reader holds one
+    range, the sample and the positions — flat in the rows it reads. On a local file system the
+    files are memory-mapped (each run a view); elsewhere each run is one read. Time
+    O(R log(chunk) + R·dim) for ``R`` rows in all; memory O(chunk_rows · dim + R / t + sources
+    · ranges). Raises ValueError when a file is missing, stale or foreign, a section is out of
+    order or a key comes twice."""
+    files = []
     try:
         for src, offset, rows, file_bytes in sources:
-            f, key, li = _open_vectors(directory, part, src, offset, rows, file_bytes, dim)
-            files.append(f)
-            keys.append(key)
-            lis.append(li)
-        counts = np.array([len(k) for k in keys], np.int64)
-        if counts.sum() == 0:
+            files.append(_open_vectors(directory, part, src, offset, rows, file_bytes, dim))
+        rows = np.array([s[2] for s in sources], np.int64)
+        if rows.sum() == 0:
             return
-        key = np.concatenate(keys)
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        if np.any(key[1:] == key[:-1]):
-            raise ValueError(f"partition {part}: a node's vector came twice; each node must "
-                             "be owned by one partition")
-        li = np.concatenate(lis)[order]
-        which = np.repeat(np.arange(len(keys), dtype=np.int32), counts)[order]
-        del order, keys, lis
-        base = np.array([s[1] + _KEY_ROW_BYTES * s[2] for s in sources], np.int64)  # vectors
-        done = np.zeros(len(files), np.int64)  # rows read from each source
-        step = max(1, int(chunk_rows))
-        for a in range(0, len(key), step):
-            b = min(len(key), a + step)
-            w = which[a:b]
-            at = np.argsort(w, kind="stable")  # the chunk's rows grouped by source, in order
-            got = np.bincount(w, minlength=len(files))
-            P = np.empty((b - a, dim), np.float32)
-            r = 0
-            for s in np.flatnonzero(got).tolist():
-                m = int(got[s])
-                buf = files[s].read_at(4 * dim * m, int(base[s] + 4 * dim * done[s]))
-                P[at[r:r + m]] = np.frombuffer(buf, "<f4", count=m * dim).reshape(m, dim)
-                done[s] += m
-                r += m
-            yield key[a:b], li[a:b], P
+        chunk = max(1, int(chunk_rows))
+        n_src = len(files)
+        stride = max(1, chunk // (4 * n_src))
+        sample = []
+        for f, (_, offset, m, _) in zip(files, sources):
+            for a, k in _key_blocks(f, offset, m, part):
+                sample.append(np.array(k[(-a) % stride::stride]))  # a copy, not a view
+        sample = np.sort(np.concatenate(sample))
+        # a range: at most t samples and one part-stride per source, so ≤ chunk rows
+        t = max(1, chunk // stride - n_src)
+        cuts = np.unique(sample[t::t])
+        del sample
+        # at[s, j]: rows of source s with a key below cuts[j]; the ranges are [cuts[j-1], cuts[j])
+        at = np.zeros((n_src, len(cuts) + 2), np.int64)
+        for s, (f, (_, offset, m, _)) in enumerate(zip(files, sources)):
+            for a, k in _key_blocks(f, offset, m, part):
+                at[s, 1:-1] += np.searchsorted(k, cuts, side="left")
+            at[s, -1] = m
+        for j in range(len(cuts) + 1):
+            lo, hi = at[:, j], at[:, j + 1]
+            got = np.flatnonzero(hi > lo).tolist()
+            if not got:
+                continue
+            keys, vecs, own, r = [], [], None, 0
+            for s in got:
+                src, offset, m, _ = sources[s]
+                a, c = int(lo[s]), int(hi[s] - lo[s])
+                keys.append(files[s].array("<i8", c, offset + 8 * a))
+                vecs.append(files[s].array("<f4", c * dim, offset + _KEY_ROW_BYTES * m
+                                           + 4 * dim * a))
+                if src == part:  # the partition's own rows carry their row; ghosts −1
+                    own = (r, files[s].array("<i4", c, offset + 8 * m + 4 * a))
+                r += c
+            key = np.concatenate(keys)
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            if np.any(key[1:] == key[:-1]):
+                raise ValueError(f"partition {part}: a node's vector came twice; each node must "
+                                 "be owned by one partition")
+            li = np.full(len(key), -1, np.int32)
+            if own is not None:
+                li[own[0]:own[0] + len(own[1])] = own[1]
+            li = li[order]
+            P = np.concatenate(vecs).reshape(-1, dim)[order]
+            del keys, vecs, own, order
+            for a in range(0, len(key), chunk):
+                yield key[a:a + chunk], li[a:a + chunk], P[a:a + chunk]
     finally:
         for f in files:
             f.close()
@@ -322,18 +419,15 @@ def _unmatched(part, arcs, a):
                      "has no vector row; every owned node and ghost must come once")
 
 
-def _fanout_arrays(fanout, part):
-    li, dest = [], []
+def _fanout_chunks(fanout, part):
+    """Partition ``part``'s fan-out file as ``(li, dest)`` chunks, as the file orders them."""
     if fanout is not None:
         for chunk in fanout(part):
-            li.append(_np(chunk, "li", np.int64))
-            dest.append(_np(chunk, "dest", np.int64))
-    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64))
-    return cat(li), cat(dest)
+            yield _np(chunk, "li", np.int64), _np(chunk, "dest", np.int64)
 
 
 def _vector_batch_rows(dim):
-    return stream_batch_rows(dim, 8 << 20)
+    return stream_batch_rows(dim, 4 << 20)
 
 
 def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
@@ -341,7 +435,7 @@ def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
     ``part, li, node, key, degree``, any order), ``N_0`` and ``E_0`` of its owned rows; writes
     ``owned/``, ``E0/`` and ``vec1/`` (the vectors the first step reads: owned rows and the
     copies its fan-out names) and yields :data:`EXCHANGE_INDEX_SCHEMA`. Time O((n + f)·dim);
-    memory O(n·dim) for the partition's ``n`` owned rows plus its fan-out indices."""
+    memory O(n·dim) for the partition's ``n`` owned rows plus one section of its fan-out."""
     import pyarrow as pa
 
     cols = {c: [] for c in ("part", "li", "node", "key", "degree")}
@@ -367,7 +461,7 @@ def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
         _add_normalized(E, N, settings["self_influence"], settings["normalize"])
         _write_file(layout.owned(), p, [pa.table({"node": node, "ukey": ukey, "degree": degree})])
         _write_file(layout.embedding(0), p, [pa.table({"E": vectors_to_binary(E)})])
-        index = write_vectors(layout.vectors(1), p, N, ukey, _fanout_arrays(fanout, p),
+        index = write_vectors(layout.vectors(1), p, N, ukey, _fanout_chunks(fanout, p),
                               rows_per_chunk=rows_out)
         yield _index_batch(index)
 
@@ -403,9 +497,11 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
     ``vec{step+1}/`` and ``E{step}/`` and yields :data:`EXCHANGE_INDEX_SCHEMA`, or with ``last``
     yields the owned rows' embeddings (``FASTRP_FINAL_SCHEMA``) and writes nothing. Raises
     ValueError when an arc's target has no vector, a node comes twice, files are missing or
-    stale. Time O(arcs·dim + (rows in + rows out)·dim + rows in · log(rows in)); memory three
-    owned × dim float32 buffers, one chunk of vectors, about 30 bytes per row read (keys and
-    their sort) and the fan-out indices.
+    stale. Time O(arcs·dim + (rows in + rows out)·dim + rows in · log(chunk)); memory three
+    owned × dim float32 buffers and about 24 bytes per owned row, two chunks of vectors (4 MB
+    each) with their keys, one section's fan-out indices, the reader's key sample (8 bytes per
+    ~chunk / (4 · sources) rows read) and one batch of arcs — flat in the ghosts it reads and
+    sends.
     """
     import pyarrow as pa
 
@@ -454,5 +550,5 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
                     (pa.table({"E": vectors_to_binary(E[a:a + rows_out])})
                      for a in range(0, n, rows_out)))
         index_out = write_vectors(layout.vectors(step + 1), p, acc, ukey,
-                                  _fanout_arrays(fanout, p), rows_per_chunk=rows_out)
+                                  _fanout_chunks(fanout, p), rows_per_chunk=rows_out)
         yield _index_batch(index_out)

@@ -163,26 +163,30 @@ def write_arc_files(batches, *, directory):
 def write_fanout_files(batches, *, directory):
     """``mapInArrow`` body, run once before the steps: for each partition, which of its owned
     rows every other partition holds as a ghost, as one Parquet file (``li, dest``, sorted by
-    ``(li, dest)``) under ``directory``.
+    ``(dest, ukey)``: the order in which :func:`write_vectors` writes them each step, so that a
+    step streams the file instead of sorting it) under ``directory``.
 
     ``batches``: ``part`` (the owner), ``li`` (the owned row), ``dest`` (the partition holding it
-    as a ghost), in any order (the task sorts them). Yields :data:`PART_FILES_SCHEMA`. Time
-    O(r log r) for the task's ``r`` rows; memory about 30 bytes per row.
+    as a ghost), ``ukey`` (the row's sort key), in any order (the task sorts them). Yields
+    :data:`PART_FILES_SCHEMA`. Time O(r log r) for the task's ``r`` rows; memory about 40 bytes
+    per row.
     """
     import pyarrow as pa
 
-    cols = {c: [] for c in ("part", "li", "dest")}
+    names = ("part", "li", "dest", "ukey")
+    cols = {c: [] for c in names}
     for batch in batches:
         if batch.num_rows:
-            for c in cols:
-                cols[c].append(_np(batch, c, np.int32))
+            for c in names:
+                cols[c].append(_np(batch, c, np.int64 if c == "ukey" else np.int32))
     if not cols["part"]:
         return
-    part, li, dest = (np.concatenate(cols.pop(c)) for c in ("part", "li", "dest"))
-    order = np.lexsort((dest, li, part))
+    part, li, dest, ukey = (np.concatenate(cols.pop(c)) for c in names)
+    order = np.lexsort((ukey, dest, part))
+    del ukey
     part, li, dest = part[order], li[order], dest[order]
     del order
-    files = _PartFiles(directory, _fanout_file_schema(), "li")
+    files = _PartFiles(directory, _fanout_file_schema(), "dest")
     done = []
     try:
         cuts = np.flatnonzero(np.diff(part)) + 1

@@ -114,7 +114,8 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
             list(write_arc_files(t.to_batches(), directory=f"{work}/arcs"))
         fan_counts = {}
         for t in _split(pa.table({"part": parts[g_node].astype(np.int32), "li": li[g_node],
-                                  "dest": g_part.astype(np.int32)})).values():
+                                  "dest": g_part.astype(np.int32),
+                                  "ukey": ukey[g_node]})).values():
             for b in write_fanout_files(t.to_batches(), directory=f"{work}/fanout"):
                 fan_counts.update(zip(_np(b, "part").tolist(), _np(b, "rows").tolist()))
         arc_reader = PartFileReader(f"{work}/arcs", arc_counts, batch_rows)

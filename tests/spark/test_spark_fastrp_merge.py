@@ -18,6 +18,15 @@ import graphembed as ge
 from graphembed import distributed as D
 
 
+def _fan(li, dest, ukey, pieces=1):
+    """``(li, dest)`` fan-out rows in the fan-out file's order, ``(dest, ukey[li])``, cut into
+    ``pieces`` chunks (as :func:`write_vectors` streams them)."""
+    li, dest = np.asarray(li, np.int64), np.asarray(dest, np.int64)
+    order = np.lexsort((np.asarray(ukey)[li], dest)) if len(li) else np.zeros(0, np.int64)
+    cuts = np.linspace(0, len(li), pieces + 1).astype(int)
+    return [(li[order][a:b], dest[order][a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
 def _sources(rng, directory, n_src, dim, chunk):
     """``n_src`` partitions' vector files (:func:`write_vectors`, ``chunk`` rows per write) for
     random distinct keys, each sending its owned rows to itself and random fan-out rows to
@@ -35,7 +44,8 @@ def _sources(rng, directory, n_src, dim, chunk):
                               rng.integers(0, n_src + 2, f)], axis=0) if len(mine) else \
             np.zeros((0, 2), np.int64)
         fan = fan[fan[:, 1] != src]
-        index += D.write_vectors(str(directory), src, N, ukey, (fan[:, 0], fan[:, 1]),
+        index += D.write_vectors(str(directory), src, N, ukey,
+                                 _fan(fan[:, 0], fan[:, 1], ukey, int(rng.integers(1, 4))),
                                  rows_per_chunk=chunk)
         for dest in range(n_src + 2):
             rows = np.arange(len(mine)) if dest == src else fan[fan[:, 1] == dest, 0]
@@ -74,12 +84,106 @@ def test_read_merged_yields_the_sorted_union_however_it_is_chunked(tmp_path):
                 assert 0 < len(g[0]) <= chunk and np.all(np.diff(g[0]) > 0)
 
 
+def test_read_merged_cuts_many_large_sections_into_ranges(tmp_path, monkeypatch):
+    """Many sources of thousands of rows, read in ranges much smaller than the whole (the key
+    scans in blocks of a few keys, so samples and positions cross block boundaries): still the
+    sorted union, every row with its own vector, every chunk within its size (planted: a cut's
+    position counted in the last key block instead of the whole section fails here)."""
+    from graphembed.distributed import fastrp_exchange as X
+
+    rng = np.random.default_rng(8)
+    for case in range(6):
+        monkeypatch.setattr(X, "_KEY_BLOCK", int(rng.choice([5, 64, 1 << 16])))
+        n_src, dim = int(rng.integers(2, 30)), 2
+        keys = rng.permutation(np.unique(rng.integers(-(1 << 50), 1 << 50, 20_000)))
+        owner = rng.integers(0, n_src, len(keys))
+        rank = np.argsort(np.argsort(keys))  # a key's place in the merged stream
+        index = []
+        for src in range(n_src):  # partition 0's own rows, and every other's ghosts for it
+            mine = np.flatnonzero(owner == src)
+            N = np.c_[rank[mine], np.full(len(mine), src)].astype(np.float32)
+            fan = [] if src == 0 else _fan(np.arange(len(mine)), np.zeros(len(mine)), keys[mine])
+            index += [r for r in D.write_vectors(str(tmp_path / f"c{case}"), src, N, keys[mine],
+                                                 fan, rows_per_chunk=97) if r[1] == 0]
+        sources = [(r[0], r[2], r[3], r[4]) for r in index]
+        for chunk in (3, 250, 4096):
+            got = list(D.read_merged(str(tmp_path / f"c{case}"), 0, sources, dim,
+                                     chunk_rows=chunk))
+            k = np.concatenate([g[0] for g in got])
+            assert k.tolist() == np.sort(keys).tolist(), (case, chunk)
+            assert all(0 < len(g[0]) <= chunk for g in got)
+            li = np.concatenate([g[1] for g in got])
+            P = np.concatenate([g[2] for g in got])
+            assert np.array_equal(P[:, 0], np.arange(len(keys)))  # each row's own vector
+            mine = P[:, 1] == 0
+            assert np.array_equal(P[:, 1], owner[np.argsort(keys)])
+            assert np.array_equal(keys[owner == 0][li[mine]], k[mine]) and (li[~mine] == -1).all()
+
+
+def test_read_merged_and_write_vectors_hold_one_range_not_the_rows(tmp_path):
+    """A reader of 60,000 rows from 50 sources in chunks of 2,000 rows, and a writer of 60,000
+    fan-out rows in sections of 1,200, hold a small fraction of the ~30 bytes per row that a
+    whole-stream sort holds (tracemalloc peak; planted: the keys of all sources concatenated and
+    sorted at once, the fan-out concatenated whole, fail here)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(2)
+    keys = rng.permutation(np.unique(rng.integers(-(1 << 50), 1 << 50, 62_000)))[:60_000]
+    owner = np.arange(len(keys)) % 50
+    index = []
+    for src in range(50):
+        mine = keys[owner == src]
+        index += D.write_vectors(str(tmp_path / "r"), src, np.ones((len(mine), 2), np.float32),
+                                 mine, [], rows_per_chunk=500)
+    sources = [(r[0], r[2], r[3], r[4]) for r in index]
+    tracemalloc.start()
+    rows = sum(len(g[0]) for g in D.read_merged(str(tmp_path / "r"), 0, sources, 2,
+                                                 chunk_rows=2_000))
+    read_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert rows == 60_000
+    assert read_peak < 0.25 * 30 * rows, read_peak
+
+    ukey = keys[:1_000]
+    li = np.repeat(np.arange(1_000), 60)
+    dest = np.tile(np.arange(1, 61), 1_000)
+    fan = _fan(li, dest, ukey, 120)
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    D.write_vectors(str(tmp_path / "w"), 0, np.ones((1_000, 2), np.float32), ukey, iter(fan),
+                    rows_per_chunk=500)
+    write_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert write_peak < 0.25 * 30 * len(li), write_peak
+
+
+def test_write_vectors_refuses_a_fan_out_out_of_order_or_outside_its_rows(tmp_path):
+    ukey = np.array([5, 1, 9, 3], np.int64)
+    N = np.zeros((4, 2), np.float32)
+
+    def write(chunks):
+        return D.write_vectors(str(tmp_path / "v"), 1, N, ukey, chunks, rows_per_chunk=2)
+
+    good = [(np.array([1, 3, 0]), np.array([0, 0, 0])), (np.array([2]), np.array([3]))]
+    assert [r[1:4] for r in write(good)] == [(0, 16, 3), (1, 16 + 3 * 20, 4),
+                                             (3, 16 + 7 * 20, 1)]
+    for bad, error in (([(np.array([3, 1]), np.array([0, 0]))], "not sorted by key"),
+                       ([(np.array([2]), np.array([3])), (np.array([0]), np.array([0]))],
+                        "not sorted by destination"),
+                       ([(np.array([2, 0]), np.array([3, 2]))], "not sorted by destination"),
+                       ([(np.array([4]), np.array([0]))], "outside its 4 owned rows"),
+                       ([(np.array([0]), np.array([1]))], "names the partition itself")):
+        with pytest.raises(ValueError, match=error):
+            write(bad)
+    assert os.listdir(tmp_path / "v") == ["part-00001.vec"]  # the good file, never a partial
+
+
 def test_read_merged_refuses_a_key_twice_unsorted_missing_stale_and_foreign_files(tmp_path):
     from graphembed.distributed import fastrp_exchange as X
 
     ukey = np.array([3, 8, 11], np.int64)
     N = np.arange(6, dtype=np.float32).reshape(3, 2)
-    none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    none = []
     (a,) = D.write_vectors(str(tmp_path / "v"), 0, N, ukey, none, rows_per_chunk=2)
     (b,) = D.write_vectors(str(tmp_path / "v"), 1, N, ukey + 1, none, rows_per_chunk=2)
     (c,) = D.write_vectors(str(tmp_path / "v"), 2, N, ukey, none, rows_per_chunk=2)
@@ -123,14 +227,16 @@ def test_written_vectors_reach_exactly_their_destinations(tmp_path):
     keep = np.unique(np.c_[f_li, f_dest], axis=0)
     for chunk in (1, 4, 1000):
         d = tmp_path / f"g{chunk}"
-        index = D.write_vectors(str(d), 2, N, ukey, (keep[:, 0], keep[:, 1]),
+        index = D.write_vectors(str(d), 2, N, ukey, _fan(keep[:, 0], keep[:, 1], ukey, 3),
                                 rows_per_chunk=chunk)
         assert [r[1] for r in index] == sorted({2, *keep[:, 1].tolist()})
         assert os.listdir(d) == ["part-00002.vec"]
         for src, dest, offset, rows, size in index:
             assert src == 2 and size == os.path.getsize(d / "part-00002.vec")
-            f, k, got_li = X._open_vectors(str(d), dest, src, offset, rows, size, dim)
-            P = np.frombuffer(f.read_at(4 * dim * rows, offset + 12 * rows), "<f4")
+            f = X._open_vectors(str(d), dest, src, offset, rows, size, dim)
+            k = f.array("<i8", rows, offset)
+            got_li = f.array("<i4", rows, offset + 8 * rows)
+            P = f.array("<f4", rows * dim, offset + 12 * rows).copy()
             f.close()
             want_li = (np.arange(n) if dest == 2 else np.sort(keep[keep[:, 1] == dest, 0]))
             assert np.all(np.diff(k) > 0)
@@ -174,8 +280,7 @@ def test_a_task_failing_mid_write_leaves_no_file_and_stale_files_are_refused(tmp
 
     N = np.ones((10, 2), np.float32).view(Failing)
     with pytest.raises(RuntimeError, match="mid-write"):
-        D.write_vectors(str(tmp_path / "v"), 0, N, np.arange(10), (np.zeros(0), np.zeros(0)),
-                        rows_per_chunk=3)
+        D.write_vectors(str(tmp_path / "v"), 0, N, np.arange(10), [], rows_per_chunk=3)
     assert os.listdir(tmp_path / "v") == []
 
 
@@ -197,7 +302,8 @@ def test_exchange_step_refuses_missing_vectors_and_a_node_owned_twice(tmp_path):
                                     ).to_batches(), directory=str(tmp_path / "arcs")))
     node, gpart = D.ghost_pairs(D._np(arcs, "part"), dst, part[dst])
     fan = list(D.write_fanout_files(pa.table({"part": part[node].astype(np.int32),
-                                              "li": li[node], "dest": gpart.astype(np.int32)}
+                                              "li": li[node], "dest": gpart.astype(np.int32),
+                                              "ukey": ukey[node]}
                                              ).to_batches(), directory=str(tmp_path / "fan")))
     counts = {p: int(np.sum(part == p)) for p in range(3)}
     arc_counts = {p: int(np.sum(D._np(arcs, "part") == p)) for p in range(3)}
