@@ -35,6 +35,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from spark_jobs import clean, common, partition  # noqa: E402
+from spark_jobs.halo import _member_arcs, _members  # noqa: E402,F401
 
 FAIL_CONF = "spark.graphembed.injectFailure"
 MARKER_CONF = "spark.graphembed.injectFailureMarker"
@@ -391,97 +392,6 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
 
 
 # ------------------------------------------------------------------------------ walks / orbits
-def _members(spark, arcs, nodes, assign, *, hops, cap, anchors, seed):
-    """``part, node, key, role`` of every partition's member set (owned, halo, anchors)."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    from graphembed import distributed as D
-
-    owned = assign.select("part", "node", F.lit(D.OWNED).alias("role"))
-    a_src = arcs.join(assign.select(F.col("node").alias("src"), "part"), "src")
-    hop1 = a_src.select("part", F.col("dst").alias("node")).distinct()
-    pieces = [owned, hop1.select("part", "node", F.lit(D.HALO).alias("role"))]
-    pri = partition._with_priority(nodes, seed)
-    if hops >= 2:
-        ranked = (arcs.join(pri.select(F.col("node").alias("dst"), "pri"), "dst")
-                  .withColumn("r", F.row_number().over(
-                      Window.partitionBy("src").orderBy("pri")))
-                  .where(F.col("r") <= cap).select("src", "dst"))
-        hop2 = hop1.join(ranked.withColumnRenamed("src", "node"), "node").select(
-            "part", F.col("dst").alias("node"))
-        pieces.append(hop2.select("part", "node", F.lit(D.HALO).alias("role")))
-    anchor_ids = []
-    if anchors:
-        anchor_ids = [int(r["node"]) for r in pri.orderBy(F.col("arcs").desc(), "pri")
-                      .limit(anchors).select("node").collect()]
-        a_df = spark.createDataFrame([(a,) for a in anchor_ids], "node long")
-        parts = assign.select("part").distinct()
-        pieces.append(parts.crossJoin(a_df).select("part", "node", F.lit(D.ANCHOR).alias("role")))
-    members = pieces[0]
-    for p in pieces[1:]:
-        members = members.unionByName(p)
-    members = (members.groupBy("part", "node").agg(F.min("role").cast("int").alias("role"))
-               .join(nodes.select("node", "key"), "node")
-               .select(F.col("part").cast("int").alias("part"), "node", "key", "role"))
-    return members, anchor_ids
-
-
-def _member_arcs(arcs, members, halo_arcs=None):
-    """``part, src, dst[, weight]``: the arcs between two members of the same partition, with
-    the halo-arc budget applied (``halo_arcs``; None: every such arc).
-
-    The budget is graphembed.distributed.local.member_graph's, applied here, before the tables
-    reach the tasks: every arc with an owned endpoint is kept; a halo arc ``a -> b`` (neither end
-    owned) is ranked by the priority of ``b`` (seed 0, ties by id) among ``a``'s halo arcs, the
-    pair's level is the smaller rank of its two directions, and levels are kept while the
-    running count of arcs up to that level stays within ``halo_arcs`` × the arcs with an owned
-    endpoint. So a task receives at most (1 + ``halo_arcs``) × the arcs touching its owned
-    nodes, not its whole induced halo (16 M of 18 M arcs for a 10⁶-arc partition of a 10⁷-edge
-    R-MAT graph), and the task's own selection then keeps them all (the same rule, already
-    met). Two windows, a self-join and an aggregation over the member arcs.
-
-    The two sides of the self-join get their own column names (``ps``, ``pd``): joining on a
-    shared ``part`` made Spark refuse the plan as an ambiguous self-join when ``part`` was a
-    literal (the DistNE border task)."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    from graphembed import distributed as D
-
-    m_src = members.select(F.col("part").alias("ps"), F.col("node").alias("src"))
-    m_dst = members.select(F.col("part").alias("pd"), F.col("node").alias("dst"))
-    base = (arcs.join(m_src, "src").join(m_dst, "dst").where(F.col("ps") == F.col("pd"))
-            .select(F.col("ps").alias("part"), *arcs.columns))
-    if halo_arcs is None:
-        return base
-    cols = base.columns
-    roles = members.select("part", "node", "key", "role", F.lit(0).cast("long").alias("arcs"))
-    roles = roles.mapInArrow(functools.partial(D.priority_batches, seed=0),
-                             "part int, node long, key long, role int, arcs long, pri long")
-    t = (base.join(roles.select("part", F.col("node").alias("src"), F.col("role").alias("rs")),
-                   ["part", "src"])
-         .join(roles.select("part", F.col("node").alias("dst"), F.col("role").alias("rd"),
-                            F.col("pri").alias("pd")), ["part", "dst"])
-         .withColumn("halo", (F.col("rs") != D.OWNED) & (F.col("rd") != D.OWNED)))
-    touching = t.where(~F.col("halo")).groupBy("part").agg(
-        F.floor(F.lit(float(halo_arcs)) * F.count(F.lit(1))).alias("limit"))
-    h = t.where(F.col("halo")).withColumn(
-        "rank", F.row_number().over(Window.partitionBy("part", "src").orderBy("pd", "dst")) - 1)
-    rev = h.select("part", F.col("src").alias("dst"), F.col("dst").alias("src"),
-                   F.col("rank").alias("rrank"))
-    h = h.join(rev, ["part", "src", "dst"], "left").withColumn(
-        "q", F.least("rank", F.coalesce("rrank", "rank")))
-    levels = (h.groupBy("part", "q").agg(F.count(F.lit(1)).alias("c"))
-              .withColumn("upto", F.sum("c").over(Window.partitionBy("part").orderBy("q")
-                                                  .rowsBetween(Window.unboundedPreceding, 0)))
-              .join(touching, "part", "left")
-              .where(F.col("upto") <= F.coalesce(F.col("limit"), F.lit(0)))
-              .select("part", "q"))
-    kept = h.join(levels, ["part", "q"])
-    return t.where(~F.col("halo")).select(*cols).unionByName(kept.select(*cols))
-
-
 def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, params, mode,
                        halo_hops, halo_cap, anchors, align_iterations, border_dim, smooth_steps,
                        timings, landmarks=100_000, halo_arcs=2.0):
@@ -502,7 +412,8 @@ def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, par
     members, anchor_ids = _members(spark, arcs, nodes, assign, hops=halo_hops, cap=halo_cap,
                                    anchors=0 if mode == "landmarks" else anchors, seed=seed)
     members = _write(members, f"{work}/sub/members")
-    sub_arcs = _write(_member_arcs(arcs, members, halo_arcs), f"{work}/sub/arcs")
+    sub_arcs = _write(_member_arcs(arcs, members, halo_arcs, work=f"{work}/sub"),
+                      f"{work}/sub/arcs")
     timings["members"] = time.perf_counter() - t0
     if mode == "landmarks":
         return _landmarks(spark, nodes, members, sub_arcs, work, method=method, dim=dim,

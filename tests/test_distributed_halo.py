@@ -68,6 +68,99 @@ def test_halo_budget_matches_reference_and_bound(seed):
         assert all((b, a) in kept for a, b in kept if (b, a) in every)
 
 
+def _slow_levels(arcs, pri):
+    """Reference: each arc's rank among its source's out-neighbours by (priority, id), the
+    pair's level the smaller of its two directions' ranks."""
+    nbrs = {}
+    for a, b in arcs:
+        nbrs.setdefault(int(a), []).append(int(b))
+    rank = {(a, b): r for a, bs in nbrs.items()
+            for r, b in enumerate(sorted(bs, key=lambda b: (pri[b], b)))}
+    return np.array([min(rank[(a, b)], rank.get((b, a), 10**9)) for a, b in arcs.tolist()])
+
+
+def _random_partitioned(seed):
+    rng = np.random.default_rng(seed)
+    g = nx.barabasi_albert_graph(int(rng.integers(20, 80)), int(rng.integers(1, 5)), seed=seed)
+    arcs = np.array([(u, v) for u, v in g.edges()] + [(v, u) for u, v in g.edges()])
+    if seed % 3 == 0:  # one-directional arcs too
+        arcs = arcs[rng.random(len(arcs)) < 0.8]
+    ids = rng.permutation(10 * g.number_of_nodes())[:g.number_of_nodes()]  # sparse node ids
+    return rng, g, ids[arcs], ids
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_halo_arc_levels_match_the_definition(seed):
+    rng, g, arcs, ids = _random_partitioned(seed)
+    pri = rng.integers(-(1 << 62), 1 << 62, ids.max() + 1)
+    pri[ids[: len(ids) // 3]] = 7  # ties, broken by id
+    want = _slow_levels(arcs, pri)
+    got = D.halo_arc_levels(arcs[:, 0], arcs[:, 1], pri)
+    assert got.tolist() == want.tolist()
+
+
+def test_halo_level_cut_keeps_whole_levels_within_the_budget():
+    levels, counts = np.array([0, 2, 1, 0, 3, 2]), np.array([4, 1, 3, 2, 5, 2])
+    # per level: 6, 3, 3, 5 -> running 6, 9, 12, 17
+    assert D.halo_level_cut(levels, counts, 10, 1.0) == 2  # 9 <= 10 < 12
+    assert D.halo_level_cut(levels, counts, 10, 1.2) == 3  # 12 <= 12
+    assert D.halo_level_cut(levels, counts, 10, 0.5) == 0  # not even level 0
+    assert D.halo_level_cut(levels, counts, 10, 1.7) is None  # 17 <= 17: all fit
+    assert D.halo_level_cut(levels, counts, 10, None) is None
+    assert D.halo_level_cut([], [], 0, 1.0) is None
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_budgeted_member_arcs_match_the_definition_and_bound(seed):
+    """What each partition's task receives: every member arc touching an owned node, and the
+    halo arcs (both ends non-owned members) of level below the one global cut, whose total over
+    the partitions stays within the budget × the touching arcs (planted: ranks taken within a
+    partition, the cut per partition, anchors treated as owned — fail here)."""
+    rng, g, arcs, ids = _random_partitioned(seed)
+    n = ids.max() + 1
+    pri = D.node_priority(np.arange(n, dtype=np.int64))
+    P = int(rng.integers(2, 6))
+    part = rng.integers(0, P, n)
+    members = {}
+    for p in range(P):
+        owned = np.flatnonzero(part == p)
+        nb = arcs[np.isin(arcs[:, 0], owned), 1]
+        halo = np.setdiff1d(nb, owned)
+        anchor = np.setdiff1d(ids[:2], np.union1d(owned, halo))
+        rows = np.concatenate([owned, halo, anchor])
+        roles = np.r_[np.full(len(owned), D.OWNED), np.full(len(halo), D.HALO),
+                      np.full(len(anchor), D.ANCHOR)].astype(np.int32)
+        o = np.argsort(rows)
+        members[p] = (rows[o], roles[o])
+    level = _slow_levels(arcs, pri)
+    for budget in (None, 0.0, 0.2, 0.6, 3.0):
+        sent = D.budgeted_member_arcs(arcs[:, 0], arcs[:, 1], pri, members, budget)
+        role = {p: dict(zip(r.tolist(), x.tolist())) for p, (r, x) in members.items()}
+        touching, halo = {}, {}
+        for p in range(P):
+            inside = [i for i, (a, b) in enumerate(arcs.tolist())
+                      if a in role[p] and b in role[p]]
+            touching[p] = [i for i in inside if D.OWNED in (role[p][arcs[i, 0]],
+                                                            role[p][arcs[i, 1]])]
+            halo[p] = [i for i in inside if i not in set(touching[p])]
+        if budget is None:
+            cut = None
+        else:
+            cut, limit = 0, int(budget * sum(len(t) for t in touching.values()))
+            top = max(level.max(initial=0) + 1, 1)
+            while cut < top and sum(sum(1 for i in h if level[i] <= cut)
+                                    for h in halo.values()) <= limit:
+                cut += 1
+            cut = None if cut >= top else cut
+        for p in range(P):
+            want = sorted(touching[p] + [i for i in halo[p] if cut is None or level[i] < cut])
+            assert sent[p].tolist() == want, (budget, p)
+        assert sum(len(h) for h in halo.values()) > 0  # the budget has halo arcs to cut
+        if budget is not None:
+            kept = sum(len(sent[p]) - len(touching[p]) for p in range(P))
+            assert kept <= budget * sum(len(t) for t in touching.values())
+
+
 def test_negative_halo_budget_is_refused():
     with pytest.raises(ValueError, match="halo_arcs"):
         _kept(np.array([[0, 1], [1, 0]]), np.array([True, False]), -1)

@@ -75,6 +75,9 @@ from .local import (  # noqa: F401
     ghost_pairs,
     halo_members,
     member_graph,
+    halo_arc_levels,
+    halo_level_cut,
+    budgeted_member_arcs,
 )
 from .fastrp_stream import (  # noqa: F401
     fastrp_settings,
@@ -201,6 +204,9 @@ __all__ = [
     "ghost_pairs",
     "halo_members",
     "member_graph",
+    "halo_arc_levels",
+    "halo_level_cut",
+    "budgeted_member_arcs",
     "fastrp_settings",
     "fastrp_initial",
     "FASTRP_STATE_SCHEMA",

@@ -5,6 +5,11 @@ A partition owns a set of nodes and holds every arc leaving them; a ghost of par
 node owned elsewhere that an arc of ``p`` points to (listed once per (ghost, partition) pair); the
 halo of ``p`` is the set of nodes within 1 hop (2 hops for orbit counts, capped per hub) of its
 owned nodes; anchors are a few global nodes (top degree) replicated everywhere.
+
+The halo-arc budget bounds what a partition's task receives: every arc touching an owned node,
+and of the arcs between two halo members those of lowest level — a level fixed for the whole
+graph (:func:`halo_arc_levels`), cut once for all partitions (:func:`halo_level_cut`,
+:func:`budgeted_member_arcs`), then per partition by the task itself (:func:`member_graph`).
 """
 
 from __future__ import annotations
@@ -190,3 +195,83 @@ def member_graph(arcs, members, *, halo_arcs=2.0):
     if "weight" in arcs.column_names:
         cols.append(_np(arcs, "weight", np.float64)[inside][keep])
     return ids, roles, as_csr(tuple(cols), nodes=key_ids, directed=True)
+
+
+def halo_arc_levels(src, dst, priority):
+    """Every arc's level in the whole graph, the same in every partition: ``q = min(r(a->b),
+    r(b->a))``, where ``r(a->b)`` is the rank of ``b`` among all of ``a``'s out-neighbours by
+    ``priority[b]`` (ties by id) and ``r(b->a)`` the reverse arc's (``r(a->b)`` alone when there
+    is none). A node's first neighbours in a fixed random order come first, and a pair's level
+    is set by its lower-degree end, so low-degree nodes keep all their arcs at small levels
+    while the arcs among hubs come last. ``src``, ``dst``: int64 node ids indexing
+    ``priority``. Time O(m log m), memory O(m)."""
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    m = len(src)
+    if m == 0:
+        return np.zeros(0, np.int64)
+    pri = np.asarray(priority, dtype=np.int64)
+    order = np.lexsort((dst, pri[dst], src))
+    s = src[order]
+    rank = np.empty(m, np.int64)
+    rank[order] = np.arange(m) - np.searchsorted(s, s, side="left")
+    ids, inv = np.unique(np.concatenate([src, dst]), return_inverse=True)
+    u = np.int64(len(ids))
+    code = inv[:m] * u + inv[m:]
+    by_code = np.argsort(code, kind="stable")
+    back = inv[m:] * u + inv[:m]
+    at = np.minimum(np.searchsorted(code[by_code], back), m - 1)
+    found = code[by_code[at]] == back
+    return np.where(found, np.minimum(rank, rank[by_code[at]]), rank)
+
+
+def halo_level_cut(levels, counts, touching, budget):
+    """The global cut of the halo-arc budget: the largest ``K`` such that the halo arcs of level
+    below ``K``, counted once per partition holding both ends in its halo (``counts``, one per
+    entry of ``levels``; a level may come several times), number at most ``budget`` ×
+    ``touching`` (the arcs with an owned endpoint, summed over the partitions). None when every
+    halo arc fits (or ``budget`` is None). Time O(len(levels) + max level)."""
+    if budget is None:
+        return None
+    levels = np.asarray(levels, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    if len(levels) == 0:
+        return None
+    per_level = np.zeros(int(levels.max()) + 1, np.int64)
+    np.add.at(per_level, levels, counts)
+    upto = np.cumsum(per_level)  # upto[c]: halo arcs of level <= c
+    limit = int(float(budget) * int(touching))
+    if upto[-1] <= limit:
+        return None
+    return int(np.searchsorted(upto, limit, side="right"))  # keep levels < K
+
+
+def budgeted_member_arcs(src, dst, priority, members, budget):
+    """The arcs each partition's task receives under the halo-arc budget (single-machine twin
+    of ``_member_arcs`` in spark_jobs/embed.py): {part: indices into the arcs}.
+
+    ``members``: {part: (rows, roles)} (:func:`halo_members`), rows the node ids of ``src`` and
+    ``dst``. A partition receives every arc between two of its members with an owned endpoint,
+    and the arcs between two of its halo members (anchors count as halo) whose level
+    (:func:`halo_arc_levels`) is below the global cut (:func:`halo_level_cut`): one rule for all
+    partitions, so the Spark job computes it once for the graph instead of once per partition.
+    The task's :func:`member_graph` then applies the budget to its own arcs. ``budget`` None:
+    every arc between members. Time O(m log m + P·m), memory O(P·n + m)."""
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    n = int(max(src.max(initial=-1), dst.max(initial=-1),
+                max((int(r.max()) for r, _ in members.values() if len(r)), default=-1))) + 1
+    role = {}
+    for p, (rows, roles) in members.items():
+        r = np.full(n, -1, np.int64)
+        r[np.asarray(rows, np.int64)] = roles
+        role[p] = r
+    inside = {p: (r[src] >= 0) & (r[dst] >= 0) for p, r in role.items()}
+    touch = {p: inside[p] & ((r[src] == OWNED) | (r[dst] == OWNED)) for p, r in role.items()}
+    if budget is None:
+        return {p: np.flatnonzero(inside[p]) for p in members}
+    shared = sum((inside[p] & ~touch[p]).astype(np.int64) for p in members)
+    level = halo_arc_levels(src, dst, priority)
+    cut = halo_level_cut(level, shared, sum(int(t.sum()) for t in touch.values()), budget)
+    low = np.ones(len(src), bool) if cut is None else level < cut
+    return {p: np.flatnonzero(touch[p] | (inside[p] & low)) for p in members}

@@ -28,7 +28,7 @@ from .landmarks import (
     landmark_statistics,
     landmark_threshold,
 )
-from .local import OWNED, ghost_pairs, halo_members
+from .local import OWNED, budgeted_member_arcs, ghost_pairs, halo_members
 from .partitioning import border_mask, node_priority
 from .subgraph import align_to_targets, anchor_rotations, embed_subgraph, reference_partition
 
@@ -161,7 +161,7 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
 
 def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=None,
                       mode="aligned", halo_hops=1, halo_cap=64, anchors=64, align_iterations=2,
-                      border_dim=None, smooth_steps=3, landmarks=100_000):
+                      border_dim=None, smooth_steps=3, landmarks=100_000, halo_arcs=2.0):
     """A walk/orbit-family embedding computed partition by partition, in-process.
 
     The dataflow of ``spark_jobs/embed.py`` for methods other than FastRP, with the same
@@ -183,6 +183,9 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
       partition this is the single-machine IRWE.
     * ``"none"``: owned rows of independent per-partition embeddings with halos, unaligned.
 
+    ``halo_arcs``: the halo-arc budget of the member subgraphs (:func:`budgeted_member_arcs`,
+    then each task's :func:`member_graph`; None: every arc between members).
+
     Returns (E float32 (n, dim) in row order, stats). Time: the method's on every member set,
     plus O(P·d³) for the rotations (landmarks: plus the fit on the landmark rows).
     """
@@ -197,14 +200,14 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
     keys = g.node_keys().view(np.int64)
     src, dst = _np(arcs, "src"), _np(arcs, "dst")
 
-    def subgraph_table(rows, roles, p, d):
+    def subgraph_table(rows, roles, p, d, sent=None):
         import pyarrow as pa
 
         mem = pa.table({"part": np.full(len(rows), p, np.int32), "node": rows, "key": keys[rows],
                         "role": roles})
-        sel = np.isin(src, rows)
-        return embed_subgraph(arcs.filter(sel), mem, method=method, dim=d,
-                              random_state=random_state, params=params)
+        a = arcs.filter(np.isin(src, rows)) if sent is None else arcs.take(sent)
+        return embed_subgraph(a, mem, method=method, dim=d, random_state=random_state,
+                              params=params, halo_arcs=None if sent is None else halo_arcs)
 
     E = np.zeros((g.n, dim), dtype=np.float32)
     stats = {"mode": mode, "partitions": int(len(np.unique(parts)))}
@@ -234,6 +237,8 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
         return E, stats
     members = halo_members(g, parts, hops=halo_hops, cap=halo_cap,
                            anchors=0 if mode == "landmarks" else anchors, seed=random_state)
+    # what each partition's task receives, as the Spark job sends it
+    sent = budgeted_member_arcs(src, dst, node_priority(keys), members, halo_arcs)
     if mode == "landmarks":
         import pyarrow as pa
 
@@ -241,11 +246,12 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
                                           random_state))
         tabs = {}
         for p, (rows, roles) in members.items():
-            tabs[p] = (arcs.filter(np.isin(src, rows)),
+            tabs[p] = (arcs.take(sent[p]),
                        pa.table({"part": np.full(len(rows), p, np.int32), "node": rows,
                                  "key": keys[rows], "role": roles}))
         kw = dict(method=method, dim=dim, random_state=random_state, params=params)
-        pieces = [landmark_statistics(a, m, landmark_ids=lm, **kw) for a, m in tabs.values()]
+        pieces = [landmark_statistics(a, m, landmark_ids=lm, halo_arcs=halo_arcs, **kw)
+                  for a, m in tabs.values()]
         model = fit_landmarks([landmark_rows(x, lm) for x in pieces], **kw)
         for ids, F, M in pieces:
             if len(ids) and (F is not None or M is not None):
@@ -253,7 +259,8 @@ def embed_partitioned(graph, parts, *, method, dim=128, random_state=0, params=N
         stats["landmarks"] = int(len(lm))
         stats["members"] = int(sum(len(r) for r, _ in members.values()))
         return E, stats
-    tables = {p: subgraph_table(rows, roles, p, dim) for p, (rows, roles) in members.items()}
+    tables = {p: subgraph_table(rows, roles, p, dim, sent[p])
+              for p, (rows, roles) in members.items()}
     vecs = {p: (_np(t, "node"), _np(t, "role"), vectors_from_arrow(t.column("vec"), dim))
             for p, t in tables.items()}
     rot = {p: np.eye(dim) for p in vecs}

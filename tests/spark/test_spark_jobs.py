@@ -263,6 +263,34 @@ def test_irwe_landmark_mode_matches_in_process_and_one_machine(spark, tmp_path):
     assert np.max(np.abs(X - single(ids, g, want))) > 1e-2
 
 
+def test_irwe_landmark_mode_with_a_binding_halo_budget_matches_in_process(spark, tmp_path):
+    """A hub-heavy graph whose halo-arc budget binds: the arcs Spark sends each partition (the
+    global level cut) and the task's own cut give the in-process twin's embedding (planted: the
+    cut counted per partition in Spark, the twin's levels ranked within a partition — fail)."""
+    from spark_jobs import embed
+
+    G = nx.barabasi_albert_graph(90, 4, seed=3)
+    e = np.array(G.edges, dtype=np.int64)
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(tmp_path / "edges.parquet")
+    g = ge.as_csr((e[:, 0], e[:, 1]))
+    params = {"identity_walks": "40", "walks_per_node": "3", "walk_length": "12"}
+    runs = {}
+    for budget in (0.3, None):
+        out = tmp_path / f"b{budget}"
+        embed.run(spark, str(tmp_path / "edges.parquet"), str(out), method="irwe", partitions=4,
+                  dim=8, seed=2, params=params, halo_arcs=budget, keep_work=True)
+        ids, X = read_embedding(out)
+        parts = pd.read_parquet(out / "_work" / "partition" / "level=0").sort_values(
+            "node")["part"].to_numpy()
+        twin, _ = D.embed_partitioned(g, parts, method="irwe", dim=8, random_state=2,
+                                      params=params, mode="landmarks", halo_arcs=budget)
+        assert np.max(np.abs(X - twin[g.index_of(ids)])) <= 1e-4, budget
+        sent = pd.read_parquet(out / "_work" / "sub" / "arcs")
+        runs[budget] = (X, len(sent))
+    assert runs[0.3][1] < runs[None][1]  # the budget bound: fewer arcs were sent
+    assert np.max(np.abs(runs[0.3][0] - runs[None][0])) > 1e-3
+
+
 @pytest.mark.slow
 def test_locality_partition_spark_growth_equals_reference(spark, tmp_path):
     from spark_jobs import clean, partition
