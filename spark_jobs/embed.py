@@ -298,7 +298,9 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     weighted = "weight" in arcs.columns
     t0 = time.perf_counter()
     # li: a node's row among its partition's owned nodes (the streamed step's accumulator row)
-    rank = Window.partitionBy("part").orderBy("node")
+    # (numbered in key order, the order a step sends them in: a fan-out sorted by (dest, li)
+    # needs no sort by key, and its rows need not carry their key through the shuffle)
+    rank = Window.partitionBy("part").orderBy(F.col("key").bitwiseXOR(F.lit(-(1 << 63))))
     nodes_p = _write(nodes.join(assign, "node")
                      .select("part", (F.row_number().over(rank) - 1).cast("int").alias("li"),
                              "node", "key", "degree", "arcs"), f"{work}/fastrp/nodes")
@@ -338,7 +340,7 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     fan = (targets.join(owners.hint(join_hint), "ukey")
            .where(F.col("owner") != F.col("part"))
            .select(F.col("owner").alias("part"), F.col("oli").alias("li"),
-                   F.col("part").alias("dest"), "ukey"))
+                   F.col("part").alias("dest")))
     fan_dir = f"{work}/fastrp/fanout_files"
     write_fan = functools.partial(D.write_fanout_files, directory=fan_dir)
     fan_counts = {int(r["part"]): int(r["rows"]) for r in _collect(

@@ -22,9 +22,10 @@ For every R-MAT graph of bench/spark/rmat.py (``--data``), partitions = 2·edges
   process each, as task_cost.py does for FastRP.
 
 For every partition: owned nodes, halo nodes (members not owned), member arcs and halo arcs
-(between two non-owned members) as the job builds them, and the arcs left by the halo-arc
-budget (graphembed.distributed.local.halo_arc_mask). Sampled tasks run twice, with the budget
-(default) and without it (``halo_arcs=None``, the earlier behaviour), on the same tables.
+(between two non-owned members) as the job sends them (full runs: after the halo-arc budget,
+spark_jobs/halo.py; other sizes: every member arc), and the arcs the task's own budget keeps
+(graphembed.distributed.member_graph). Sampled tasks run twice, with the budget (default) and
+without it (``halo_arcs=None``, the earlier behaviour), on the same tables.
 Writes bench/spark/results/methods_scale.json and .md.
 """
 

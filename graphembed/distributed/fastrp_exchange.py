@@ -183,8 +183,8 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
     one call and its vectors in as few as it likes. Written under a temporary name and renamed.
 
     ``fanout``: ``(li, dest)`` array chunks in ``(dest, ukey[li])`` order — the fan-out file's
-    order (:func:`write_fanout_files`), streamed: the writer holds one section's row indices,
-    never the whole fan-out. Returns :data:`EXCHANGE_INDEX_SCHEMA` rows as tuples (``src,
+    order (:func:`write_fanout_files`: ``(dest, li)``, the rows numbered in key order),
+    streamed: the writer holds one section's row indices, never the whole fan-out. Returns :data:`EXCHANGE_INDEX_SCHEMA` rows as tuples (``src,
     dest, offset, rows, file_bytes``). Raises ValueError when the fan-out is out of order or
     names rows the partition does not own. Time O(n log n + (n + f)·dim) for ``n`` owned rows
     and ``f`` fan-out rows; memory O(n) indices, one section's indices and ``rows_per_chunk``
@@ -206,7 +206,8 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
                 keys = np.ascontiguousarray(ukey[rows], "<i8")
                 if np.any(keys[1:] <= keys[:-1]):
                     raise ValueError(f"partition {part}: its rows for partition {dest} are not "
-                                     "sorted by key (a stale fan-out file, or a key twice)")
+                                     "sorted by key (owned rows not numbered in key order, a "
+                                     "stale fan-out file, or a key twice)")
                 out.write(keys.tobytes())
                 del keys
                 out.write((rows if dest == part else np.full(m, -1)).astype("<i4").tobytes())

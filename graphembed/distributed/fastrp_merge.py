@@ -163,27 +163,25 @@ def write_arc_files(batches, *, directory):
 def write_fanout_files(batches, *, directory):
     """``mapInArrow`` body, run once before the steps: for each partition, which of its owned
     rows every other partition holds as a ghost, as one Parquet file (``li, dest``, sorted by
-    ``(dest, ukey)``: the order in which :func:`write_vectors` writes them each step, so that a
-    step streams the file instead of sorting it) under ``directory``.
+    ``(dest, li)``) under ``directory``. A partition's rows are numbered in key order, so this
+    is the order in which :func:`write_vectors` sends them each step: a step streams the file,
+    it does not sort it (and the rows need not carry their key here).
 
     ``batches``: ``part`` (the owner), ``li`` (the owned row), ``dest`` (the partition holding it
-    as a ghost), ``ukey`` (the row's sort key), in any order (the task sorts them). Yields
-    :data:`PART_FILES_SCHEMA`. Time O(r log r) for the task's ``r`` rows; memory about 40 bytes
-    per row.
+    as a ghost), in any order (the task sorts them). Yields :data:`PART_FILES_SCHEMA`. Time
+    O(r log r) for the task's ``r`` rows; memory about 30 bytes per row.
     """
     import pyarrow as pa
 
-    names = ("part", "li", "dest", "ukey")
-    cols = {c: [] for c in names}
+    cols = {c: [] for c in ("part", "li", "dest")}
     for batch in batches:
         if batch.num_rows:
-            for c in names:
-                cols[c].append(_np(batch, c, np.int64 if c == "ukey" else np.int32))
+            for c in cols:
+                cols[c].append(_np(batch, c, np.int32))
     if not cols["part"]:
         return
-    part, li, dest, ukey = (np.concatenate(cols.pop(c)) for c in names)
-    order = np.lexsort((ukey, dest, part))
-    del ukey
+    part, li, dest = (np.concatenate(cols.pop(c)) for c in ("part", "li", "dest"))
+    order = np.lexsort((li, dest, part))
     part, li, dest = part[order], li[order], dest[order]
     del order
     files = _PartFiles(directory, _fanout_file_schema(), "dest")

@@ -90,8 +90,9 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
     nodes, arcs = _graph_tables(g, parts)
     parts = _np(nodes, "part", np.int64)
     keys = _np(nodes, "key", np.int64)
-    # li: a node's row among its partition's owned nodes (by id, as the Spark job numbers them)
-    order = np.lexsort((np.arange(g.n), parts))
+    # li: a node's row among its partition's owned nodes, numbered in key order as the Spark job
+    # numbers them (so a fan-out sorted by (destination, row) is in the order the steps send it)
+    order = np.lexsort((stream_sort_key(keys), parts))
     first = np.searchsorted(parts[order], parts[order], side="left")
     li = np.empty(g.n, np.int32)
     li[order] = np.arange(g.n) - first
@@ -114,8 +115,7 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
             list(write_arc_files(t.to_batches(), directory=f"{work}/arcs"))
         fan_counts = {}
         for t in _split(pa.table({"part": parts[g_node].astype(np.int32), "li": li[g_node],
-                                  "dest": g_part.astype(np.int32),
-                                  "ukey": ukey[g_node]})).values():
+                                  "dest": g_part.astype(np.int32)})).values():
             for b in write_fanout_files(t.to_batches(), directory=f"{work}/fanout"):
                 fan_counts.update(zip(_np(b, "part").tolist(), _np(b, "rows").tolist()))
         arc_reader = PartFileReader(f"{work}/arcs", arc_counts, batch_rows)

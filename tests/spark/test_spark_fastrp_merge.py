@@ -292,18 +292,18 @@ def test_exchange_step_refuses_missing_vectors_and_a_node_owned_twice(tmp_path):
     settings = D.fastrp_settings({"iteration_weights": "1,1"}, dim=4, random_state=0)
     nodes, arcs = D._graph_tables(g, parts)
     part = D._np(nodes, "part", np.int64)
-    li = np.zeros(g.n, np.int32)
-    for p in range(3):
-        li[part == p] = np.arange(np.sum(part == p))
-    src, dst = D._np(arcs, "src"), D._np(arcs, "dst")
     ukey = D.stream_sort_key(D._np(nodes, "key"))
+    li = np.zeros(g.n, np.int32)
+    for p in range(3):  # rows numbered in key order, as the job numbers them
+        mine = np.flatnonzero(part == p)
+        li[mine[np.argsort(ukey[mine])]] = np.arange(len(mine))
+    src, dst = D._np(arcs, "src"), D._np(arcs, "dst")
     list(D.write_arc_files(pa.table({"part": D._np(arcs, "part", np.int32), "ukey": ukey[dst],
                                      "si": li[src], "w": np.ones(len(src), np.float32)}
                                     ).to_batches(), directory=str(tmp_path / "arcs")))
     node, gpart = D.ghost_pairs(D._np(arcs, "part"), dst, part[dst])
     fan = list(D.write_fanout_files(pa.table({"part": part[node].astype(np.int32),
-                                              "li": li[node], "dest": gpart.astype(np.int32),
-                                              "ukey": ukey[node]}
+                                              "li": li[node], "dest": gpart.astype(np.int32)}
                                              ).to_batches(), directory=str(tmp_path / "fan")))
     counts = {p: int(np.sum(part == p)) for p in range(3)}
     arc_counts = {p: int(np.sum(D._np(arcs, "part") == p)) for p in range(3)}
