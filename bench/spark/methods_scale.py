@@ -22,8 +22,8 @@ For every R-MAT graph of bench/spark/rmat.py (``--data``), partitions = 2·edges
   process each, as task_cost.py does for FastRP.
 
 For every partition: owned nodes, halo nodes (members not owned), member arcs and halo arcs
-(between two non-owned members) as the job sends them (full runs: after the halo-arc budget,
-spark_jobs/halo.py; other sizes: every member arc), and the arcs the task's own budget keeps
+(between two non-owned members) as the job sends them (after the halo-arc budget of
+spark_jobs/halo.py), and the arcs the task's own budget keeps
 (graphembed.distributed.member_graph). Sampled tasks run twice, with the budget (default) and
 without it (``halo_arcs=None``, the earlier behaviour), on the same tables.
 Writes bench/spark/results/methods_scale.json and .md.
@@ -281,7 +281,8 @@ def summarise(values):
 
 # ------------------------------------------------------------------------------ driver
 def job_prefix(spark, embed, path, work, P, hops, timings):
-    """The job's stages up to the member tables (functions of spark_jobs/embed.py)."""
+    """The job's stages up to the member tables (functions of spark_jobs/embed.py and halo.py):
+    what each partition's task receives, the halo-arc budget (default 2) applied."""
     from pyspark.sql import functions as F
 
     from spark_jobs import clean, common, partition
@@ -307,7 +308,9 @@ def job_prefix(spark, embed, path, work, P, hops, timings):
     members, _ = embed._members(spark, arcs, nodes, assign, hops=hops, cap=64,
                                 anchors=0 if hops == 1 else 128, seed=0)
     members = embed._write(members, str(work / f"sub{hops}" / "members"))
-    sub_arcs = embed._write(embed._member_arcs(arcs, members), str(work / f"sub{hops}" / "arcs"))
+    sub = work / f"sub{hops}"
+    sub_arcs = embed._write(embed._member_arcs(arcs, members, HALO_BUDGET, work=str(sub)),
+                            str(sub / "arcs"))
     timings["members"] = time.perf_counter() - t0
     return nodes, members, sub_arcs
 
