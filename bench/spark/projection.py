@@ -124,7 +124,7 @@ def main():
     ap.add_argument("--bandwidth-gbs", type=float, default=10.0,
                     help="assumed aggregate shuffle bandwidth of the cluster, GB/s")
     ap.add_argument("--edges", type=float, default=1e9)
-    ap.add_argument("--pipeline", default="pipeline_dim32_rawvec",
+    ap.add_argument("--pipeline", default="pipeline_dim32_flatmem",
                     help="results/NAME.json of bench/spark/pipeline.py for the top-down fit")
     args = ap.parse_args()
     res = HERE / "results"
