@@ -152,6 +152,13 @@ def atomic_output(spark, out, *, overwrite=False):
         delete(spark, tmp)
 
 
+def write_read(df, path):
+    """Write ``df`` as Parquet at ``path`` and read it back: a materialised stage, computed once
+    however often it is read after."""
+    df.write.parquet(path)
+    return df.sparkSession.read.parquet(path)
+
+
 def write_meta(spark, directory, meta):
     """Write ``_meta.json`` (sorted keys) into ``directory``; call it last."""
     from graphembed.methods import versions

@@ -185,9 +185,7 @@ def _arrow_batch_rows(spark, rows):
             spark.conf.set(conf, previous)
 
 
-def _write(df, path):
-    df.write.parquet(path)
-    return df.sparkSession.read.parquet(path)
+_write = common.write_read
 
 
 # ------------------------------------------------------------------------------ FastRP

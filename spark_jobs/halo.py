@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import functools
 
-from spark_jobs import partition
+from spark_jobs import common, partition
 
-
-def _write(df, path):
-    df.write.parquet(path)
-    return df.sparkSession.read.parquet(path)
+_write = common.write_read
 
 
 def _members(spark, arcs, nodes, assign, *, hops, cap, anchors, seed):

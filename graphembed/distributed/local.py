@@ -237,9 +237,8 @@ def halo_level_cut(levels, counts, touching, budget):
     counts = np.asarray(counts, dtype=np.int64)
     if len(levels) == 0:
         return None
-    per_level = np.zeros(int(levels.max()) + 1, np.int64)
-    np.add.at(per_level, levels, counts)
-    upto = np.cumsum(per_level)  # upto[c]: halo arcs of level <= c
+    per_level = np.bincount(levels, weights=counts)  # exact below 2⁵³ arcs
+    upto = np.cumsum(per_level).astype(np.int64)  # upto[c]: halo arcs of level <= c
     limit = int(float(budget) * int(touching))
     if upto[-1] <= limit:
         return None
