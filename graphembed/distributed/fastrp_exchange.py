@@ -184,9 +184,10 @@ def write_vectors(directory, part, N, ukey, fanout, *, rows_per_chunk):
 
     ``fanout``: ``(li, dest)`` array chunks in ``(dest, ukey[li])`` order — the fan-out file's
     order (:func:`write_fanout_files`: ``(dest, li)``, the rows numbered in key order),
-    streamed: the writer holds one section's row indices, never the whole fan-out. Returns :data:`EXCHANGE_INDEX_SCHEMA` rows as tuples (``src,
-    dest, offset, rows, file_bytes``). Raises ValueError when the fan-out is out of order or
-    names rows the partition does not own. Time O(n log n + (n + f)·dim) for ``n`` owned rows
+    streamed: the writer holds one section's row indices, never the whole fan-out. Returns
+    :data:`EXCHANGE_INDEX_SCHEMA` rows as tuples (``src, dest, offset, rows, file_bytes``).
+    Raises ValueError when the fan-out is out of order or names rows the partition does not
+    own. Time O(n log n + (n + f)·dim) for ``n`` owned rows
     and ``f`` fan-out rows; memory O(n) indices, one section's indices and ``rows_per_chunk``
     vectors."""
     import uuid
@@ -293,7 +294,7 @@ def read_merged(directory, part, sources, dim, *, chunk_rows):
     (m, dim) float32).
 
     ``sources``: ``(src, offset, rows, file_bytes)`` of each section (:func:`write_vectors`'
-    index rows). The key space is cut into ranges of at most ``chunk_rows`` rows in all: the
+    index rows). The key space is cut into ranges of about ``chunk_rows`` rows in all: the
     sections' keys are scanned once for a sample (every ``t``-th key of each, ``t`` about
     ``chunk_rows`` / (4 · sources)), the cuts taken from the sorted sample, and scanned once
     more for each cut's position in each section. Each range then takes one contiguous run of
