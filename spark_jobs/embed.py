@@ -750,8 +750,9 @@ def build_parser():
                         help="2-hop halo: neighbours brought in per 1-hop halo node")
     parser.add_argument("--halo-arcs", default="2",
                         help="aligned and landmark modes: arcs between two halo nodes kept per "
-                        "arc touching an owned node (nearest first by a seeded priority; default "
-                        "2), or 'none' for every arc — bounds each task's subgraph")
+                        "arc touching an owned node (whole levels of one ranking for the graph: "
+                        "each node ranks its neighbours by a seeded priority; default 2), or "
+                        "'none' for every arc — bounds each task's subgraph")
     parser.add_argument("--anchors", type=int, default=None,
                         help="top-degree nodes replicated to every partition (default min(dim, 256))")
     parser.add_argument("--align-iterations", type=int, default=2)
