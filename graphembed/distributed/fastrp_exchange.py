@@ -418,7 +418,7 @@ def _fanout_chunks(fanout, part):
 
 
 def _vector_batch_rows(dim):
-    return stream_batch_rows(dim, 4 << 20)
+    return stream_batch_rows(dim, 6 << 20)
 
 
 def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
@@ -489,7 +489,7 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
     yields the owned rows' embeddings (``FASTRP_FINAL_SCHEMA``) and writes nothing. Raises
     ValueError when an arc's target has no vector, a node comes twice, files are missing or
     stale. Time O(arcs·dim + (rows in + rows out)·dim + rows in · log(chunk)); memory three
-    owned × dim float32 buffers and about 24 bytes per owned row, two chunks of vectors (4 MB
+    owned × dim float32 buffers and about 24 bytes per owned row, two chunks of vectors (6 MB
     each) with their keys, one section's fan-out indices, the reader's key sample (8 bytes per
     ~chunk / (4 · sources) rows read) and one batch of arcs — flat in the ghosts it reads and
     sends.
