@@ -295,10 +295,13 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     arcs = spark.read.parquet(f"{graph_dir}/edges")
     weighted = "weight" in arcs.columns
     t0 = time.perf_counter()
+    def ukey(col):
+        return F.col(col).bitwiseXOR(F.lit(-(1 << 63))).alias("ukey")
+
     # li: a node's row among its partition's owned nodes (the streamed step's accumulator row)
     # (numbered in key order, the order a step sends them in: a fan-out sorted by (dest, li)
     # needs no sort by key, and its rows need not carry their key through the shuffle)
-    rank = Window.partitionBy("part").orderBy(F.col("key").bitwiseXOR(F.lit(-(1 << 63))))
+    rank = Window.partitionBy("part").orderBy(ukey("key"))
     nodes_p = _write(nodes.join(assign, "node")
                      .select("part", (F.row_number().over(rank) - 1).cast("int").alias("li"),
                              "node", "key", "degree", "arcs"), f"{work}/fastrp/nodes")
@@ -307,9 +310,6 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     owned_counts = {int(r["part"]): int(r["n"]) for r in counts}
     arc_counts = {int(r["part"]): int(r["a"] or 0) for r in counts}
     slots = (_task_slots(spark, sorted(owned_counts)), len(owned_counts))
-
-    def ukey(col):
-        return F.col(col).bitwiseXOR(F.lit(-(1 << 63))).alias("ukey")
 
     # the node-side tables of the joins below: broadcast (the arcs and targets are not
     # shuffled for them) up to BROADCAST_NODES nodes, a shuffled hash join beyond (never a sort)
