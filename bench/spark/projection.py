@@ -15,11 +15,12 @@ cut from a 10⁹-edge R-MAT graph) and pipeline.json (per-stage seconds of the w
 * top-down: the local pipeline's fitted seconds per edge per stage, times 10⁹ edges, divided by
   the core ratio (cluster cores / 2): perfect scaling, so a lower bound on that route.
 
-IRWE (landmark mode) and orbits (aligned mode), from results/methods_scale.json when present
-(bench/spark/methods_scale.py), bottom-up only: per-task CPU seconds as a linear function of the
+IRWE (landmark mode) and orbits (aligned mode), from the whole Spark jobs of
+bench/spark/methods_scale.py (``--methods-results``: the runs at 10⁶ and 10⁷ edges with the current
+halo rules), bottom-up only: per-task CPU seconds as a linear function of the
 task's owned nodes and members (IRWE: identity walks from the owned nodes, position walks from
 every member; two passes, the landmark rows and the embedding) or of its subgraph arcs (orbits),
-fitted on the measured tasks (with the halo-arc budget), at the 10⁹-edge task's size — owned
+fitted on the jobs' median tasks (with the halo-arc budget), at the 10⁹-edge task's size — owned
 nodes and halo as measured on the 10⁸-edge hash partitions of task_cost.json (the halo at most
 the task's arcs, the upper case) —, in waves of executors × cores, plus the shuffles of the
 member arcs at the same bandwidth. Written beside the FastRP figures under ``methods``.
@@ -43,11 +44,22 @@ def _solve(points, names):
     return dict(zip(names, map(float, coef)))
 
 
-def project_methods(ms, tc, args, slots):
-    """Bottom-up 10⁹-edge estimates of IRWE and orbits from the sampled tasks (see the module
-    docstring). Returns (dict, markdown lines)."""
+def _span(lo, hi):
+    """``lo–hi`` rounded, or one figure where they round the same."""
+    a, b = f"{lo:,.0f}", f"{hi:,.0f}"
+    return a if a == b else f"{a}–{b}"
+
+
+def project_methods(results, tc, args, slots):
+    """Bottom-up 10⁹-edge estimates of IRWE and orbits from the measured jobs' tasks (see the
+    module docstring). ``results``: the methods_scale JSON files read. Returns (dict, markdown
+    lines)."""
     arcs = 2 * args.edges
-    per_task_arcs = ms.get("arcs_per_task") or ms["runs"][0]["arcs_per_task"]
+    ms = {"arcs_per_task": results[0].get("arcs_per_task"),
+          "rows": [r for res in results for r in res.get("rows", [])],
+          "sampled_tasks": [t for res in results for t in res.get("sampled_tasks", [])],
+          "halos": {k: v for res in results for k, v in res.get("halos", {}).items()}}
+    per_task_arcs = ms["arcs_per_task"] or results[0]["runs"][0]["arcs_per_task"]
     tasks = math.ceil(arcs / per_task_arcs)
     waves = math.ceil(tasks / slots)
     ref = [r for r in tc["rows"] if 1e8 <= r["graph_edges"] < 1e9]
@@ -104,14 +116,17 @@ def project_methods(ms, tc, args, slots):
             est[label] = {"task_cpu_s": cpu, "compute_s": waves * cpu, "io_s": io,
                           "total_s": waves * cpu + io}
         out[method] = {"coefficients_cpu_s_per_unit": coef, "measured_tasks": pts,
+                       "fitted_on": sorted({p["edges"] for p in pts}),
                        "estimates": est}
         lo, hi = est["halo_measured_1e8"], est["halo_bound"]
         lines.append(f"- {method}: task CPU s = " + " + ".join(
             f"{coef[n] * 1e6:.1f}·{n}/10⁶" for n in names)
-            + f" (fitted on {len(pts)} measured tasks); per task {lo['task_cpu_s']:.0f}–"
-            f"{hi['task_cpu_s']:.0f} CPU s → compute {lo['compute_s'] / 60:.0f}–"
-            f"{hi['compute_s'] / 60:.0f} min, member-arc shuffles {lo['io_s'] / 60:.1f} min: "
-            f"**≈ {lo['total_s'] / 60:.0f}–{hi['total_s'] / 60:.0f} min**; measured task peaks "
+            + " (fitted on the median tasks of the jobs at "
+            + ", ".join(f"{e:.0e}" for e in sorted({p["edges"] for p in pts}))
+            + f" edges); per task {_span(lo['task_cpu_s'], hi['task_cpu_s'])} CPU s → compute "
+            f"{_span(lo['compute_s'] / 60, hi['compute_s'] / 60)} min, member-arc shuffles "
+            f"{lo['io_s'] / 60:.1f} min: **≈ {_span(lo['total_s'] / 60, hi['total_s'] / 60)} "
+            "min**; measured task peaks "
             f"{max(p['peak'] for p in pts):.0f} MB (tracemalloc), "
             f"{max(p['rss'] for p in pts):.0f} MB RSS")
     return out, lines
@@ -124,7 +139,11 @@ def main():
     ap.add_argument("--bandwidth-gbs", type=float, default=10.0,
                     help="assumed aggregate shuffle bandwidth of the cluster, GB/s")
     ap.add_argument("--edges", type=float, default=1e9)
-    ap.add_argument("--pipeline", default="pipeline_dim32_flatmem",
+    ap.add_argument("--methods-results", default="methods_scale_1e6,methods_scale_1e7_irwe,"
+                    "methods_scale_1e7_orbits_full",
+                    help="results/NAME.json files of bench/spark/methods_scale.py (comma "
+                    "separated) whose whole jobs' tasks fit the IRWE and orbit estimates")
+    ap.add_argument("--pipeline", default="pipeline_dim32_flatmem_6mb",
                     help="results/NAME.json of bench/spark/pipeline.py for the top-down fit")
     args = ap.parse_args()
     res = HERE / "results"
@@ -170,10 +189,12 @@ def main():
             out["top_down_from"] = {"pipeline": pl.name, "dim": p.get("dim"),
                                     "sizes": [r["edges"] for r in p.get("rows", [])]}
     methods_lines = []
-    ms = res / "methods_scale.json"
-    if ms.exists():
-        out["methods"], methods_lines = project_methods(json.loads(ms.read_text()), tc, args,
-                                                        slots)
+    found = [res / f"{n}.json" for n in args.methods_results.split(",") if n]
+    found = [f for f in found if f.exists()]
+    if found:
+        out["methods"], methods_lines = project_methods(
+            [json.loads(f.read_text()) for f in found], tc, args, slots)
+        out["methods_from"] = [f.name for f in found]
     (res / "projection.json").write_text(json.dumps(out, indent=2))
     lines = [f"Projection for {args.edges:.0e} edges on {out['cluster']} "
              f"(assumed shuffle bandwidth {args.bandwidth_gbs} GB/s):", "",
