@@ -6,6 +6,7 @@
     python bench/spectral.py --validation   # choose the defaults on validation splits
     python bench/spectral.py --propagation-validation   # spectral propagation on or off
     python bench/spectral.py --logratio-validation   # ProNE's log-ratio matrix, alone or blended
+    python bench/spectral.py --weighting-validation  # other eigenvalue filters than λ^p
     python bench/spectral.py --paired email_eu_core  # per-shuffle differences against spectral
 
 Validation mode: a grid of (eigenvalue_power, regularization, rounds x degree) on every bundled
@@ -28,6 +29,9 @@ for spectral, or concatenated / blended with spectral, beats spectral at its def
 protocol and ranking as the propagation validation (``LOGRATIO_GRID``). The log-ratio candidates
 use SciPy's exact leading singular / eigen subspaces (an upper bound on what an iterative kernel
 would reach with the same matrix). Writes bench/results/spectral_logratio_validation.json / .md.
+Weighting validation: the same eigenvectors under other filters than ``λ^p`` (``WEIGHTING_GRID``:
+heat kernel, personalised PageRank, ProNE's band-pass), same protocol and ranking; writes
+bench/results/spectral_weighting_validation.json / .md.
 Paired mode: the same validation splits score spectral, the log-ratio SVD + filter and ProNE
 (where installed) on one data set; mean per-shuffle difference and its standard error. Writes
 bench/results/spectral_paired_DATASET.json / .md.
@@ -183,6 +187,32 @@ LOGRATIO_GRID = [
 ]
 
 
+#: Other spectral filters than ``λ^p`` on the same eigenvectors: declared before any run. Each
+#: column of ``spectral(..., eigenvalue_power=0)`` (the random-walk eigenvectors, unweighted) is
+#: scaled by ``w(λ)``: the heat kernel ``exp(-t·(1 - λ))``, personalised PageRank
+#: ``a / (1 - (1 - a)·λ)``, and ProNE's band-pass ``exp(-((1 - λ - μ)² - 1)·θ/2)`` times ``λ²``.
+WEIGHTING_GRID = [
+    ("spectral", {}, None),
+    ("λ^1", "w-pow1", None),
+    ("λ^3", "w-pow3", None),
+    ("heat kernel, t = 5", "w-heat5", None),
+    ("personalised PageRank, a = 0.15", "w-ppr", None),
+    ("λ² × band-pass (μ 0.2, θ 0.5)", "w-pow2-bandpass", None),
+]
+
+
+def _weighted_spectral(kind, graph, dim):
+    import numpy as np
+
+    E, lam = spectral(graph, dim=dim, eigenvalue_power=0.0, normalize=False,
+                      return_eigenvalues=True)
+    pos = np.maximum(lam, 0.0)
+    w = {"w-pow1": pos, "w-pow3": pos ** 3, "w-heat5": np.exp(-5.0 * (1.0 - lam)),
+         "w-ppr": 0.15 / (1.0 - 0.85 * lam),
+         "w-pow2-bandpass": pos ** 2 * np.exp(-((1.0 - lam - 0.2) ** 2 - 1.0) * 0.25)}[kind]
+    return _row_normalize(E * w[None, :].astype(E.dtype))
+
+
 def _logratio_matrix(graph):
     """ProNE's sparse log-ratio matrix on the pattern of ``A``: ``M_ij = log(P_ij) -
     log(λ·P_D,j)`` with ``P = D^{-1}A``, ``P_D,j = c_j^{0.75} / Σ_k c_k^{0.75}`` (``c = 1ᵀP``,
@@ -307,6 +337,8 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
                 base[key] = _prone(ds.graph, args.dim)
             if isinstance(emb, str) and emb.startswith("lr-"):
                 base[key] = _logratio_variant(emb, ds.graph, args.dim)
+            if isinstance(emb, str) and emb.startswith("w-"):
+                base[key] = _weighted_spectral(emb, ds.graph, args.dim)
             if key not in base:
                 base[key] = (ge.fastrp(ds.graph, dim=args.dim) if emb == "fastrp"
                              else spectral(ds.graph, dim=args.dim, **emb))
@@ -340,14 +372,16 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
     summary = sorted(labels, key=lambda k: (np.mean(ranks[k]), -np.mean(
         [score[d, k]["validation_mean"] for d in community])))
     flag = {id(PROPAGATION_GRID): "--propagation-validation",
-            id(LOGRATIO_GRID): "--logratio-validation"}.get(id(grid), "--convergence-validation")
+            id(LOGRATIO_GRID): "--logratio-validation",
+            id(WEIGHTING_GRID): "--weighting-validation"}.get(id(grid), "--convergence-validation")
     lines = [f"# {title}: validation splits (bench/spectral.py {flag})", "",
              f"dim {args.dim}; validation Micro-F1, mean over train ratios 0.1 / 0.5 / 0.9 "
              f"(and at 50 % / 90 %), {args.shuffles} shuffles, 20 % of each training part "
              "validates, test parts never read; ranked by the mean rank over "
              + ", ".join(community) + ". "
              + ("prop(order, mu, theta) = graphembed.spectral_propagation; "
-                if grid is not CONVERGENCE_GRID else "Other settings at the defaults; ")
+                if grid is not CONVERGENCE_GRID and grid is not WEIGHTING_GRID
+                else "Other settings at the defaults; ")
              + "load average "
              f"{min(t['load_average'] for t in trials):.1f}-"
              f"{max(t['load_average'] for t in trials):.1f}.", "",
@@ -436,6 +470,8 @@ def main(argv=None):
                    help="more rounds / oversampling than the defaults, on validation splits")
     p.add_argument("--logratio-validation", action="store_true",
                    help="ProNE's log-ratio matrix, alone or beside spectral, on validation splits")
+    p.add_argument("--weighting-validation", action="store_true",
+                   help="other filters of the eigenvalues than the power, on validation splits")
     p.add_argument("--paired", metavar="DATASET",
                    help="paired per-shuffle differences against spectral on one data set")
     p.add_argument("--shuffles", type=int, default=10, help="propagation validation shuffles")
@@ -459,6 +495,9 @@ def main(argv=None):
     if args.convergence_validation:
         return propagation_validation(args, CONVERGENCE_GRID, "spectral_convergence_validation",
                                       "spectral: more rounds or columns")
+    if args.weighting_validation:
+        return propagation_validation(args, WEIGHTING_GRID, "spectral_weighting_validation",
+                                      "spectral: other eigenvalue filters")
     if args.paired:
         return paired(args)
     if args.logratio_validation:
