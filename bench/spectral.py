@@ -371,16 +371,14 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
             ranks[k].append(i + 1)
     summary = sorted(labels, key=lambda k: (np.mean(ranks[k]), -np.mean(
         [score[d, k]["validation_mean"] for d in community])))
-    flag = {id(PROPAGATION_GRID): "--propagation-validation",
-            id(LOGRATIO_GRID): "--logratio-validation",
-            id(WEIGHTING_GRID): "--weighting-validation"}.get(id(grid), "--convergence-validation")
+    flag = "--" + stem.removeprefix("spectral_").replace("_", "-")  # the mode's own option
     lines = [f"# {title}: validation splits (bench/spectral.py {flag})", "",
              f"dim {args.dim}; validation Micro-F1, mean over train ratios 0.1 / 0.5 / 0.9 "
              f"(and at 50 % / 90 %), {args.shuffles} shuffles, 20 % of each training part "
              "validates, test parts never read; ranked by the mean rank over "
              + ", ".join(community) + ". "
              + ("prop(order, mu, theta) = graphembed.spectral_propagation; "
-                if grid is not CONVERGENCE_GRID and grid is not WEIGHTING_GRID
+                if any(prop is not None for _, _, prop in grid)
                 else "Other settings at the defaults; ")
              + "load average "
              f"{min(t['load_average'] for t in trials):.1f}-"
