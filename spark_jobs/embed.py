@@ -185,9 +185,6 @@ def _arrow_batch_rows(spark, rows):
             spark.conf.set(conf, previous)
 
 
-_write = common.write_read
-
-
 # ------------------------------------------------------------------------------ FastRP
 #: Up to this many nodes, FastRP's arc pass broadcasts the node table (id, partition, row:
 #: about 24 bytes a node in each executor's JVM, ≈ 200 MB at the limit) to join it with the
@@ -259,7 +256,7 @@ def _fastrp_steps(spark, index, slots, work, *, settings, k, owned_counts, layou
         out = tasks.mapInArrow(_fault(spark, "propagate", func, 1),
                                D.FASTRP_FINAL_SCHEMA if last else D.EXCHANGE_INDEX_SCHEMA)
         if last:
-            state = _write(out, f"{work}/fastrp/step{step}")
+            state = common.write_read(out, f"{work}/fastrp/step{step}")
         else:
             index = _collect(out, f"{work}/fastrp/step{step}")
             written[f"fastrp/step{step}"] = sum(
@@ -302,9 +299,10 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     # (numbered in key order, the order a step sends them in: a fan-out sorted by (dest, li)
     # needs no sort by key, and its rows need not carry their key through the shuffle)
     rank = Window.partitionBy("part").orderBy(ukey("key"))
-    nodes_p = _write(nodes.join(assign, "node")
-                     .select("part", (F.row_number().over(rank) - 1).cast("int").alias("li"),
-                             "node", "key", "degree", "arcs"), f"{work}/fastrp/nodes")
+    nodes_p = common.write_read(
+        nodes.join(assign, "node")
+        .select("part", (F.row_number().over(rank) - 1).cast("int").alias("li"),
+                "node", "key", "degree", "arcs"), f"{work}/fastrp/nodes")
     counts = nodes_p.groupBy("part").agg(F.count(F.lit(1)).alias("n"),
                                          F.sum("arcs").alias("a")).collect()
     owned_counts = {int(r["part"]): int(r["n"]) for r in counts}
@@ -352,9 +350,10 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     fan_reader = D.PartFileReader(fan_dir, fan_counts)
     if k == 0:
         init = functools.partial(D.table_batches, func=D.fastrp_initial, settings=settings)
-        state = _write(nodes_p.drop("arcs").mapInArrow(_fault(spark, "initial", init, 1),
-                                                       D.FASTRP_STATE_SCHEMA),
-                       f"{work}/fastrp/step0")
+        state = common.write_read(
+            nodes_p.drop("arcs").mapInArrow(_fault(spark, "initial", init, 1),
+                                            D.FASTRP_STATE_SCHEMA),
+            f"{work}/fastrp/step0")
         timings["fastrp_initial"] = time.perf_counter() - t0
     else:
         layout = D.ExchangeLayout(f"{work}/fastrp/exchange")
@@ -411,9 +410,9 @@ def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, par
     t0 = time.perf_counter()
     members, anchor_ids = _members(spark, arcs, nodes, assign, hops=halo_hops, cap=halo_cap,
                                    anchors=0 if mode == "landmarks" else anchors, seed=seed)
-    members = _write(members, f"{work}/sub/members")
-    sub_arcs = _write(_member_arcs(arcs, members, halo_arcs, work=f"{work}/sub"),
-                      f"{work}/sub/arcs")
+    members = common.write_read(members, f"{work}/sub/members")
+    sub_arcs = common.write_read(_member_arcs(arcs, members, halo_arcs, work=f"{work}/sub"),
+                                 f"{work}/sub/arcs")
     timings["members"] = time.perf_counter() - t0
     if mode == "landmarks":
         return _landmarks(spark, nodes, members, sub_arcs, work, method=method, dim=dim,
@@ -424,7 +423,7 @@ def subgraph_embedding(spark, graph_dir, assign, work, *, method, dim, seed, par
                              params=params, halo_arcs=halo_arcs)
     vecs = sub_arcs.groupBy("part").cogroup(members.groupBy("part")).applyInArrow(
         _fault(spark, "subgraph", func, 2), D.SUBGRAPH_SCHEMA)
-    vecs = _write(vecs, f"{work}/sub/vectors")
+    vecs = common.write_read(vecs, f"{work}/sub/vectors")
     timings["embed_partitions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     sizes = {int(r["part"]): int(r["n"]) for r in vecs.where(F.col("role") == D.OWNED)
@@ -517,7 +516,7 @@ def _distne(spark, arcs, nodes, assign, work, *, method, dim, seed, params, bord
     t0 = time.perf_counter()
     a_src = arcs.join(assign.select(F.col("node").alias("src"), "part"), "src")
     tagged = a_src.join(assign.select(F.col("node").alias("dst"), F.col("part").alias("pd")), "dst")
-    border = _write(tagged.where(F.col("part") != F.col("pd")).select(
+    border = common.write_read(tagged.where(F.col("part") != F.col("pd")).select(
         F.col("src").alias("node")).distinct(), f"{work}/distne/border")
     n_border = border.count()
     timings["border"] = time.perf_counter() - t0
@@ -528,8 +527,9 @@ def _distne(spark, arcs, nodes, assign, work, *, method, dim, seed, params, bord
     b_arcs = _member_arcs(arcs, b_members)
     func = functools.partial(D.embed_subgraph, method=method, dim=max(d_b, 1), random_state=seed,
                              params=params)
-    bvec = _write(b_arcs.groupBy("part").cogroup(b_members.groupBy("part")).applyInArrow(
-        func, D.SUBGRAPH_SCHEMA).select("node", F.col("vec").alias("bvec")),
+    bvec = common.write_read(
+        b_arcs.groupBy("part").cogroup(b_members.groupBy("part")).applyInArrow(
+            func, D.SUBGRAPH_SCHEMA).select("node", F.col("vec").alias("bvec")),
         f"{work}/distne/border_vectors")
     timings["border_embedding"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -545,7 +545,8 @@ def _distne(spark, arcs, nodes, assign, work, *, method, dim, seed, params, bord
                              random_state=seed, params=params, smooth_steps=smooth_steps)
     out = inner.groupBy("part").cogroup(rows.groupBy("part")).applyInArrow(
         _fault(spark, "subgraph", func, 2), D.SUBGRAPH_SCHEMA)
-    out = _write(out, f"{work}/distne/vectors").select("node", F.col("vec").alias("embedding"))
+    out = common.write_read(out, f"{work}/distne/vectors").select(
+        "node", F.col("vec").alias("embedding"))
     timings["embed_partitions"] = time.perf_counter() - t0
     return out, {"border_nodes": int(n_border), "border_dim": d_b, "internal_dim": d_i}
 

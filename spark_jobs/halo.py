@@ -11,8 +11,6 @@ import functools
 
 from spark_jobs import common, partition
 
-_write = common.write_read
-
 
 def _members(spark, arcs, nodes, assign, *, hops, cap, anchors, seed):
     """``part, node, key, role`` of every partition's member set (owned, halo, anchors)."""
@@ -92,8 +90,9 @@ def _member_arcs(arcs, members, halo_arcs=None, work=None):
              .join(members.select("part", F.col("node").alias("dst")), ["part", "dst"]))
     in_t = (arcs.join(owned.select(F.col("node").alias("dst"), "part"), "dst")
             .join(halo.select("part", F.col("node").alias("src")), ["part", "src"]))
-    touching = _write(out_t.select("part", *cols).unionByName(in_t.select("part", *cols)),
-                      f"{work}/touching_arcs")
+    touching = common.write_read(
+        out_t.select("part", *cols).unionByName(in_t.select("part", *cols)),
+        f"{work}/touching_arcs")
     pri = (members.select("node", "key").distinct()
            .select("node", "key", F.lit(0).cast("long").alias("arcs"))
            .mapInArrow(functools.partial(D.priority_batches, seed=0),
@@ -106,7 +105,7 @@ def _member_arcs(arcs, members, halo_arcs=None, work=None):
     level = ranked.join(rev, ["src", "dst"], "left").withColumn(
         "q", F.least("r", F.coalesce("rr", "r")))
     sets = halo.groupBy("node").agg(F.array_sort(F.collect_set("part")).alias("h"))
-    cand = _write(
+    cand = common.write_read(
         level.join(sets.select(F.col("node").alias("src"), F.col("h").alias("hs")), "src")
         .join(sets.select(F.col("node").alias("dst"), F.col("h").alias("hd")), "dst")
         .withColumn("shared", F.array_intersect("hs", "hd"))
