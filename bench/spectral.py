@@ -8,6 +8,7 @@
     python bench/spectral.py --logratio-validation   # ProNE's log-ratio matrix, alone or blended
     python bench/spectral.py --weighting-validation  # other eigenvalue filters than λ^p
     python bench/spectral.py --paired email_eu_core  # per-shuffle differences against spectral
+    python bench/spectral.py --power-validation --shuffles 30  # the eigenvalue power, at 50/90 %
 
 Validation mode: a grid of (eigenvalue_power, regularization, rounds x degree) on every bundled
 labelled graph, scored by ``node_classification(..., validation=True)`` (every training part
@@ -32,6 +33,11 @@ would reach with the same matrix). Writes bench/results/spectral_logratio_valida
 Weighting validation: the same eigenvectors under other filters than ``λ^p`` (``WEIGHTING_GRID``:
 heat kernel, personalised PageRank, ProNE's band-pass), same protocol and ranking; writes
 bench/results/spectral_weighting_validation.json / .md.
+Power validation: the eigenvalue power alone (``POWER_GRID``, 1 to 2.5, the other settings at
+the defaults), same protocol, ranked by the mean rank over the community-labelled graphs at the
+train ratios 0.5 and 0.9 (the ratios the quality targets are stated at; ``--rank-ratios``), each
+(graph, ratio) pair ranking the settings once; the three-ratio mean is reported beside it.
+Writes bench/results/spectral_power_validation.json / .md.
 Paired mode: the same validation splits score spectral, the log-ratio SVD + filter and ProNE
 (where installed) on one data set; mean per-shuffle difference and its standard error. Writes
 bench/results/spectral_paired_DATASET.json / .md.
@@ -201,6 +207,18 @@ WEIGHTING_GRID = [
 ]
 
 
+#: The eigenvalue power alone, around the defaults' 2: declared before any run.
+POWER_GRID = [
+    ("spectral (p = 2, the defaults)", {}, None),
+    ("p = 1", {"eigenvalue_power": 1.0}, None),
+    ("p = 1.25", {"eigenvalue_power": 1.25}, None),
+    ("p = 1.5", {"eigenvalue_power": 1.5}, None),
+    ("p = 1.75", {"eigenvalue_power": 1.75}, None),
+    ("p = 2.5", {"eigenvalue_power": 2.5}, None),
+    ("ProNE (nodevectors, reference)", "prone", None),
+]
+
+
 def _weighted_spectral(kind, graph, dim):
     import numpy as np
 
@@ -310,7 +328,10 @@ def _prone(graph, dim):
 
 
 def propagation_validation(args, grid=None, stem="spectral_propagation_validation",
-                           title="spectral propagation on or off"):
+                           title="spectral propagation on or off", rank_ratios=None):
+    """Score every setting of ``grid`` on the validation splits and rank them: by the mean over
+    the three train ratios on each community graph, or, with ``rank_ratios``, once per
+    (community graph, ratio) pair on the score at that ratio alone."""
     import numpy as np
 
     from graphembed import datasets
@@ -365,33 +386,49 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
     community = [d for d in names if d in VALIDATION_GRAPHS]
     score = {(t["dataset"], t["setting"]): t for t in trials}
     ranks = {k: [] for k in labels}
-    for d in community:
-        ordered = sorted(labels, key=lambda k: -score[d, k]["validation_mean"])
+    pairs = [(d, None) for d in community] if not rank_ratios else \
+        [(d, str(r)) for d in community for r in rank_ratios]
+
+    def value(d, k, r):
+        t = score[d, k]
+        return t["validation_mean"] if r is None else t["by_ratio"][r]
+
+    for d, r in pairs:
+        ordered = sorted(labels, key=lambda k: -value(d, k, r))
         for i, k in enumerate(ordered):
             ranks[k].append(i + 1)
     summary = sorted(labels, key=lambda k: (np.mean(ranks[k]), -np.mean(
-        [score[d, k]["validation_mean"] for d in community])))
+        [value(d, k, r) for d, r in pairs])))
+    mean_ranks = {k: [] for k in labels}  # the three-ratio rule, shown beside a ratio ranking
+    for d in community:
+        for i, k in enumerate(sorted(labels, key=lambda k: -value(d, k, None))):
+            mean_ranks[k].append(i + 1)
     flag = "--" + stem.removeprefix("spectral_").replace("_", "-")  # the mode's own option
     lines = [f"# {title}: validation splits (bench/spectral.py {flag})", "",
              f"dim {args.dim}; validation Micro-F1, mean over train ratios 0.1 / 0.5 / 0.9 "
              f"(and at 50 % / 90 %), {args.shuffles} shuffles, 20 % of each training part "
              "validates, test parts never read; ranked by the mean rank over "
-             + ", ".join(community) + ". "
+             + ", ".join(community)
+             + (f" at the train ratios {' and '.join(str(r) for r in rank_ratios)} (each "
+                "graph and ratio ranks once)" if rank_ratios else "") + ". "
              + ("prop(order, mu, theta) = graphembed.spectral_propagation; "
                 if any(prop is not None for _, _, prop in grid)
                 else "Other settings at the defaults; ")
              + "load average "
              f"{min(t['load_average'] for t in trials):.1f}-"
              f"{max(t['load_average'] for t in trials):.1f}.", "",
-             "| setting | mean rank | " + " | ".join(names) + " |",
-             "|---|---|" + "---|" * len(names)]
+             "| setting | mean rank | " + ("rank, three-ratio mean | " if rank_ratios else "")
+             + " | ".join(names) + " |",
+             "|---|---|" + ("---|" if rank_ratios else "") + "---|" * len(names)]
     for k in summary:
         cells = []
         for d in names:
             t = score.get((d, k))
             cells.append("" if t is None else f"{t['validation_mean']:.4f} ("
                          f"{t['by_ratio']['0.5']:.4f} / {t['by_ratio']['0.9']:.4f})")
-        lines.append(f"| {k} | {np.mean(ranks[k]):.2f} | " + " | ".join(cells) + " |")
+        lines.append(f"| {k} | {np.mean(ranks[k]):.2f} | "
+                     + (f"{np.mean(mean_ranks[k]):.2f} | " if rank_ratios else "")
+                     + " | ".join(cells) + " |")
     for k in refs:
         if not any((d, k) in score for d in names):
             continue
@@ -400,14 +437,15 @@ def propagation_validation(args, grid=None, stem="spectral_propagation_validatio
             t = score.get((d, k))
             cells.append("" if t is None else f"{t['validation_mean']:.4f} ("
                          f"{t['by_ratio']['0.5']:.4f} / {t['by_ratio']['0.9']:.4f})")
-        lines.append(f"| {k} | – | " + " | ".join(cells) + " |")
+        lines.append(f"| {k} | – | " + ("– | " if rank_ratios else "") + " | ".join(cells)
+                     + " |")
     lines += ["", "Cells: mean over the three ratios (50 % / 90 %)."]
     if refs:
         lines += ["The ProNE row (a peer, run where nodevectors is installed: "
                   "bench/.venv-peers, see PEERS.md) is a reference and is not ranked."]
     with open(out + ".json", "w") as fh:
         json.dump({"trials": trials, "dim": args.dim, "shuffles": args.shuffles,
-                   "ranking": summary, "versions": versions(),
+                   "ranking": summary, "rank_ratios": rank_ratios, "versions": versions(),
                    "threads": numba.get_num_threads()}, fh, indent=1)
     with open(out + ".md", "w") as fh:
         fh.write("\n".join(lines) + "\n")
@@ -470,6 +508,10 @@ def main(argv=None):
                    help="ProNE's log-ratio matrix, alone or beside spectral, on validation splits")
     p.add_argument("--weighting-validation", action="store_true",
                    help="other filters of the eigenvalues than the power, on validation splits")
+    p.add_argument("--power-validation", action="store_true",
+                   help="the eigenvalue power alone, ranked at 50 / 90 %%, on validation splits")
+    p.add_argument("--rank-ratios", type=float, nargs="+", default=[0.5, 0.9],
+                   help="power validation: the train ratios that rank the settings")
     p.add_argument("--paired", metavar="DATASET",
                    help="paired per-shuffle differences against spectral on one data set")
     p.add_argument("--shuffles", type=int, default=10, help="propagation validation shuffles")
@@ -496,6 +538,9 @@ def main(argv=None):
     if args.weighting_validation:
         return propagation_validation(args, WEIGHTING_GRID, "spectral_weighting_validation",
                                       "spectral: other eigenvalue filters")
+    if args.power_validation:
+        return propagation_validation(args, POWER_GRID, "spectral_power_validation",
+                                      "spectral: the eigenvalue power", args.rank_ratios)
     if args.paired:
         return paired(args)
     if args.logratio_validation:

@@ -224,7 +224,7 @@ register(Method(
     "spectral embedding by Chebyshev-filtered subspace iteration on the regularised normalised "
     "adjacency, columns weighted by eigenvalue power (FastRP's kernel, a few block products)",
     {
-        "eigenvalue_power": Param(None, float, "weight max(lambda, 0)^p of each column, e.g. 2"),
+        "eigenvalue_power": Param(None, float, "weight max(lambda, 0)^p of each column, e.g. 1.5"),
         "regularization": Param(None, float, "alpha of the implicit alpha 11^T/n term, e.g. 1"),
         "rounds": Param(None, int, "filter + Rayleigh-Ritz rounds, e.g. 2"),
         "degree": Param(None, int, "Chebyshev filter degree per round, e.g. 4"),
