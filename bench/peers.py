@@ -90,6 +90,12 @@ def ge_irwe_identity(g, A, dim, seed):
     return irwe_identity(g, dim=dim, random_state=seed, num_threads=None)
 
 
+def ge_orbits(g, A, dim, seed):
+    import graphembed as ge
+
+    return ge.orbit_embedding(g, dim=dim, random_state=seed)
+
+
 def skn_spectral(g, A, dim, seed):
     from sknetwork.embedding import Spectral
 
@@ -141,6 +147,7 @@ METHODS = {
     "fastrp_prop": ("graphembed fastrp + spectral_propagation", ge_fastrp_prop, "graphembed"),
     "irwe_position": ("graphembed irwe_position", ge_irwe_position, "graphembed"),
     "irwe_identity": ("graphembed irwe_identity", ge_irwe_identity, "graphembed"),
+    "orbits": ("graphembed orbit_embedding (roles)", ge_orbits, "graphembed"),
     "skn_spectral": ("scikit-network Spectral", skn_spectral, "sknetwork"),
     "skn_svd": ("scikit-network SVD", skn_svd, "sknetwork"),
     "skn_rp": ("scikit-network RandomProjection", skn_random_projection, "sknetwork"),

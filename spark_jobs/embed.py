@@ -6,6 +6,10 @@
 ``--method fastrp`` is exact: every node's random row comes from (seed, its key) and each
 propagation step is one exchange of boundary vectors (the ghost table lists each (node, partition)
 pair once); the result equals graphembed.fastrp on the same graph and seed up to float rounding.
+``--method spectral`` is exact too (spark_jobs/spectral_exact.py): graphembed.spectral's
+subspace iteration, each sparse product one such exchange, each ``b × b`` Gram matrix a sum of
+the partitions' blocks; it equals graphembed.spectral up to float rounding (``--mode aligned``
+runs it per subgraph instead).
 Any other registered method (e.g. ``irwe``, ``orbits``) runs on each partition's subgraph with its
 halo and replicated anchors, then the partitions are rotated onto one coordinate system by
 orthogonal Procrustes (``--mode aligned``), or fused DistNE-style (``--mode distne``: internal
@@ -268,6 +272,94 @@ def _fastrp_steps(spark, index, slots, work, *, settings, k, owned_counts, layou
     return state
 
 
+def exchange_setup(spark, graph_dir, assign, work, *, num_nodes, keys_are_ids=False,
+                   normalised_alpha=None):
+    """The files the exact methods' exchange steps read, written once under ``work``: every
+    partition's owned nodes numbered in key order (``nodes``), its arcs as one Parquet file
+    sorted by target key (``arc_files``) and its fan-out (which of its owned rows each other
+    partition holds as a ghost, ``fanout_files``) — one shuffle of the arcs, which each task
+    sorts itself. An arc's weight is its own (FastRP), or with ``normalised_alpha`` = α the
+    entry ``w·d_u^{-1/2}·d_v^{-1/2}`` of the normalised adjacency with ``d = degree + α``, each
+    factor rounded to float32 first, as graphembed.spectral computes it. Returns a dict:
+    ``nodes`` (materialised ``part, li, node, key, degree, arcs``), ``owned_counts``,
+    ``arc_counts``, ``slots``, ``arc_dir``, ``fan_dir``, ``fan_counts``, ``weighted``."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from graphembed import distributed as D
+
+    nodes = spark.read.parquet(f"{graph_dir}/nodes")
+    arcs = spark.read.parquet(f"{graph_dir}/edges")
+    weighted = "weight" in arcs.columns
+
+    def ukey(col):
+        return F.col(col).bitwiseXOR(F.lit(-(1 << 63))).alias("ukey")
+
+    # li: a node's row among its partition's owned nodes (the streamed step's accumulator row)
+    # (numbered in key order, the order a step sends them in: a fan-out sorted by (dest, li)
+    # needs no sort by key, and its rows need not carry their key through the shuffle)
+    rank = Window.partitionBy("part").orderBy(ukey("key"))
+    nodes_p = common.write_read(
+        nodes.join(assign, "node")
+        .select("part", (F.row_number().over(rank) - 1).cast("int").alias("li"),
+                "node", "key", "degree", "arcs"), f"{work}/nodes")
+    counts = nodes_p.groupBy("part").agg(F.count(F.lit(1)).alias("n"),
+                                         F.sum("arcs").alias("a")).collect()
+    owned_counts = {int(r["part"]): int(r["n"]) for r in counts}
+    arc_counts = {int(r["part"]): int(r["a"] or 0) for r in counts}
+    slots = (_task_slots(spark, sorted(owned_counts)), len(owned_counts))
+
+    # the node-side tables of the joins below: broadcast (the arcs and targets are not
+    # shuffled for them) up to BROADCAST_NODES nodes, a shuffled hash join beyond (never a sort)
+    join_hint = "broadcast" if num_nodes <= BROADCAST_NODES else "shuffle_hash"
+
+    def dih(col):  # float32(1 / sqrt(degree + α)), 0 where that is 0, as a double
+        d = F.col(col) + F.lit(float(normalised_alpha))
+        return F.when(d > 0, (F.lit(1.0) / F.sqrt(d)).cast("float").cast("double")) \
+            .otherwise(F.lit(0.0))
+
+    # every arc with its source row and its target's sort key, in the order the steps read
+    # them; the writer lays each partition's arcs down once and yields its distinct targets.
+    # With integer ids a node's key is its id, so the target's key needs no join (unless the
+    # weights need the target's degree).
+    src_cols = [F.col("node").alias("src"), "part", F.col("li").alias("si")]
+    if normalised_alpha is not None:
+        src_cols.append(dih("degree").alias("sdih"))
+    with_src = arcs.join(nodes_p.select(*src_cols).hint(join_hint), "src")
+    if normalised_alpha is not None:
+        with_key = with_src.join(
+            nodes_p.select(F.col("node").alias("dst"), ukey("key"), dih("degree").alias("ddih"))
+            .hint(join_hint), "dst")
+    elif keys_are_ids:
+        with_key = with_src.select("*", ukey("dst"))
+    else:
+        with_key = with_src.join(
+            nodes_p.select(F.col("node").alias("dst"), ukey("key")).hint(join_hint), "dst")
+    w = F.col("weight").cast("double") if weighted else F.lit(1.0)
+    if normalised_alpha is not None:
+        w = w * F.col("sdih") * F.col("ddih")
+    arc_rows = with_key.select("part", "ukey", "si", w.cast("float").alias("w"))
+    arc_dir = f"{work}/arc_files"
+    write_arcs = functools.partial(D.write_arc_files, directory=arc_dir)
+    targets = (_by_task(arc_rows, slots)
+               .mapInArrow(_fault(spark, "arcs", write_arcs, 1), D.TARGETS_SCHEMA))
+    # the ghosts: targets owned by another partition (keys are unique, one per node)
+    owners = nodes_p.select(ukey("key"), F.col("part").alias("owner"),
+                            F.col("li").alias("oli"))
+    fan = (targets.join(owners.hint(join_hint), "ukey")
+           .where(F.col("owner") != F.col("part"))
+           .select(F.col("owner").alias("part"), F.col("oli").alias("li"),
+                   F.col("part").alias("dest")))
+    fan_dir = f"{work}/fanout_files"
+    write_fan = functools.partial(D.write_fanout_files, directory=fan_dir)
+    fan_counts = {int(r["part"]): int(r["rows"]) for r in _collect(
+        _by_task(fan, slots).mapInArrow(_fault(spark, "fanout", write_fan, 1),
+                                        D.PART_FILES_SCHEMA), f"{work}/fanout")}
+    return {"nodes": nodes_p, "owned_counts": owned_counts, "arc_counts": arc_counts,
+            "slots": slots, "arc_dir": arc_dir, "fan_dir": fan_dir, "fan_counts": fan_counts,
+            "weighted": weighted}
+
+
 def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_nodes, directed,
                      timings, keys_are_ids=False):
     """Exact distributed FastRP; returns ``node, embedding`` (materialised) and stats.
@@ -281,67 +373,17 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
     destination (``graphembed.distributed.exchange_step``): no step goes through Spark's
     shuffle. ``keys_are_ids``: every node's key is its id (integer ids), so the arcs need no
     join for their target's key."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
     from graphembed import distributed as D
 
     settings = D.fastrp_settings(params, dim=dim, random_state=seed, num_nodes=num_nodes,
                                  directed=directed)
-    nodes = spark.read.parquet(f"{graph_dir}/nodes")
-    arcs = spark.read.parquet(f"{graph_dir}/edges")
-    weighted = "weight" in arcs.columns
     t0 = time.perf_counter()
-    def ukey(col):
-        return F.col(col).bitwiseXOR(F.lit(-(1 << 63))).alias("ukey")
-
-    # li: a node's row among its partition's owned nodes (the streamed step's accumulator row)
-    # (numbered in key order, the order a step sends them in: a fan-out sorted by (dest, li)
-    # needs no sort by key, and its rows need not carry their key through the shuffle)
-    rank = Window.partitionBy("part").orderBy(ukey("key"))
-    nodes_p = common.write_read(
-        nodes.join(assign, "node")
-        .select("part", (F.row_number().over(rank) - 1).cast("int").alias("li"),
-                "node", "key", "degree", "arcs"), f"{work}/fastrp/nodes")
-    counts = nodes_p.groupBy("part").agg(F.count(F.lit(1)).alias("n"),
-                                         F.sum("arcs").alias("a")).collect()
-    owned_counts = {int(r["part"]): int(r["n"]) for r in counts}
-    arc_counts = {int(r["part"]): int(r["a"] or 0) for r in counts}
-    slots = (_task_slots(spark, sorted(owned_counts)), len(owned_counts))
-
-    # the node-side tables of the joins below: broadcast (the arcs and targets are not
-    # shuffled for them) up to BROADCAST_NODES nodes, a shuffled hash join beyond (never a sort)
-    join_hint = "broadcast" if num_nodes <= BROADCAST_NODES else "shuffle_hash"
-
-    # every arc with its source row and its target's sort key, in the order the steps read
-    # them; the writer lays each partition's arcs down once and yields its distinct targets.
-    # With integer ids a node's key is its id, so the target's key needs no join.
-    src_side = nodes_p.select(F.col("node").alias("src"), "part", F.col("li").alias("si"))
-    with_src = arcs.join(src_side.hint(join_hint), "src")
-    if keys_are_ids:
-        with_key = with_src.select("*", ukey("dst"))
-    else:
-        with_key = with_src.join(
-            nodes_p.select(F.col("node").alias("dst"), ukey("key")).hint(join_hint), "dst")
-    arc_rows = with_key.select(
-        "part", "ukey", "si",
-        (F.col("weight") if weighted else F.lit(1.0)).cast("float").alias("w"))
-    arc_dir = f"{work}/fastrp/arc_files"
-    write_arcs = functools.partial(D.write_arc_files, directory=arc_dir)
-    targets = (_by_task(arc_rows, slots)
-               .mapInArrow(_fault(spark, "arcs", write_arcs, 1), D.TARGETS_SCHEMA))
-    # the ghosts: targets owned by another partition (keys are unique, one per node)
-    owners = nodes_p.select(ukey("key"), F.col("part").alias("owner"),
-                            F.col("li").alias("oli"))
-    fan = (targets.join(owners.hint(join_hint), "ukey")
-           .where(F.col("owner") != F.col("part"))
-           .select(F.col("owner").alias("part"), F.col("oli").alias("li"),
-                   F.col("part").alias("dest")))
-    fan_dir = f"{work}/fastrp/fanout_files"
-    write_fan = functools.partial(D.write_fanout_files, directory=fan_dir)
-    fan_counts = {int(r["part"]): int(r["rows"]) for r in _collect(
-        _by_task(fan, slots).mapInArrow(_fault(spark, "fanout", write_fan, 1),
-                                        D.PART_FILES_SCHEMA), f"{work}/fastrp/fanout")}
+    ex = exchange_setup(spark, graph_dir, assign, f"{work}/fastrp", num_nodes=num_nodes,
+                        keys_are_ids=keys_are_ids)
+    nodes_p, owned_counts, arc_counts, slots = (ex["nodes"], ex["owned_counts"],
+                                                ex["arc_counts"], ex["slots"])
+    arc_dir, fan_dir, fan_counts, weighted = (ex["arc_dir"], ex["fan_dir"], ex["fan_counts"],
+                                              ex["weighted"])
     n_ghosts = sum(fan_counts.values())
     timings["fastrp_ghosts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -569,6 +611,7 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
     spec = get_method(method)  # unknown names fail before any work
     dim = check_int("dim", dim, minimum=1)
     seed = check_seed("seed", seed)
+    exact = method == "fastrp" or (method == "spectral" and mode is None)
     if mode is None:
         mode = "landmarks" if method.startswith("irwe") else "aligned"
     check_choice("mode", mode, ("aligned", "distne", "landmarks", "none"))
@@ -594,6 +637,11 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
         anchors = min(dim, 256)
     params = dict(params or {})
     settings = spec.settings(params, dim=dim)  # unknown or unreadable parameters fail here
+    if exact and method == "spectral":  # its values too, before any work
+        if directed:
+            raise ValueError("--method spectral embeds the symmetrised graph; clean it without "
+                             "--directed")
+        D.spectral_settings(params, dim=dim, random_state=seed, num_nodes=dim + 2)
     common.check_output(spark, out, overwrite=overwrite)
     common.check_input(spark, edges, "--edges", common.EDGES_HINT)
     if assignment is not None:
@@ -643,6 +691,12 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
                                           timings=timings, keys_are_ids=mapping is None)
             stats["settings"] = {k: (list(v) if isinstance(v, tuple) else v)
                                  for k, v in stats["settings"].items()}
+        elif exact:  # spectral
+            from spark_jobs.spectral_exact import spectral_embedding
+
+            emb, stats = spectral_embedding(spark, graph_dir, assign, work, dim=dim, seed=seed,
+                                            params=params, num_nodes=n_nodes,
+                                            directed=directed, timings=timings)
         else:
             emb, stats = subgraph_embedding(
                 spark, graph_dir, assign, work, method=method, dim=dim, seed=seed,
@@ -664,14 +718,14 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
             "job": "embed",
             "input": edges,
             "method": method,
-            "mode": None if method == "fastrp" else mode,
+            "mode": None if exact else mode,
             "dim": dim,
             "random_state": seed,
             "num_threads": 1,  # every task runs its kernels on one thread
             "params": params,
             **_settings_meta(spec, params, settings, method, mode, stats),
             # the job's own resolved options of the subgraph modes
-            "options": None if method == "fastrp" else {
+            "options": None if exact else {
                 "halo_hops": halo_hops, "halo_cap": halo_cap, "anchors": anchors,
                 "align_iterations": align_iterations, "landmarks": landmarks,
                 "halo_arcs": None if mode == "distne" else halo_arcs,
@@ -741,7 +795,7 @@ def build_parser():
                         choices=("aligned", "distne", "landmarks", "none"),
                         help="non-FastRP methods: Procrustes-aligned halos, DistNE fusion, one "
                         "basis fitted on landmark nodes (IRWE methods), or raw (default: "
-                        "landmarks for irwe*, aligned otherwise)")
+                        "landmarks for irwe*, exact for spectral, aligned otherwise)")
     parser.add_argument("--landmarks", type=int, default=100_000,
                         help="landmark mode: about how many sampled nodes the maps are fitted "
                         "on (all nodes when the graph has fewer)")

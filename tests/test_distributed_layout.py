@@ -15,6 +15,7 @@ SRC = PACKAGE.parent
 
 #: The modules bottom to top: a module may import only from modules before it.
 ORDER = ["partitioning", "arrow", "local", "fastrp_stream", "fastrp_merge", "fastrp_exchange",
+         "spectral_exchange",
          "subgraph", "distne", "landmarks", "runner"]
 
 

@@ -18,6 +18,8 @@ Modules, one concern each (imports only point down this list):
   by target key and its fan-out; the cursor that walks the arcs as vectors stream past.
 * :mod:`.fastrp_exchange` — exact FastRP steps that exchange vectors through per-partition files
   and merge them with the arc files by key (what the Spark job runs).
+* :mod:`.spectral_exchange` — exact spectral embedding: graphembed.spectral's products through
+  the same exchange files, its ``b × b`` sums reduced per partition.
 * :mod:`.subgraph` — walk/orbit methods on a member subgraph; Procrustes alignment.
 * :mod:`.distne` — DistNE border levels: internal embedding beside a smoothed border embedding.
 * :mod:`.landmarks` — IRWE landmark mode: one basis fitted on a global sample of nodes.
@@ -144,6 +146,27 @@ from .fastrp_exchange import (  # noqa: F401
     exchange_step,
     index_by_dest,
 )
+from .spectral_exchange import (  # noqa: F401
+    SPECTRAL_INDEX_SCHEMA,
+    SPECTRAL_OUTPUT_SCHEMA,
+    SpectralLayout,
+    spectral_settings,
+    inverse_sqrt_degrees,
+    split_index,
+    sum_stats,
+    spectral_initial,
+    spectral_step,
+    spectral_signs,
+    spectral_finish,
+    _BLOCK_ROWS,
+    _gram,
+    _own_sources,
+    _owned,
+    _parts,
+    _read_block,
+    _stats_batch,
+    _with_null_stats,
+)
 from .subgraph import (  # noqa: F401
     SUBGRAPH_SCHEMA,
     embed_subgraph,
@@ -236,6 +259,17 @@ __all__ = [
     "exchange_initial",
     "exchange_step",
     "index_by_dest",
+    "SPECTRAL_INDEX_SCHEMA",
+    "SPECTRAL_OUTPUT_SCHEMA",
+    "SpectralLayout",
+    "spectral_settings",
+    "inverse_sqrt_degrees",
+    "split_index",
+    "sum_stats",
+    "spectral_initial",
+    "spectral_step",
+    "spectral_signs",
+    "spectral_finish",
     "column_moments",
     "MOMENTS_SCHEMA",
     "moments_batches",

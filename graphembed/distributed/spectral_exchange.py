@@ -1,0 +1,372 @@
+"""Exact distributed spectral embedding: graphembed.spectral's iteration, one task per partition.
+
+:func:`graphembed.spectral` is Chebyshev-filtered subspace iteration: sparse products of the
+operator ``S = D_r^{-1/2}(A + α·11ᵀ/n)D_r^{-1/2}`` with an n × b block, three-term recurrences
+that only combine a node's own rows, and, once per round, the ``b × b`` matrices ``XᵀX`` and
+``Xᵀ(S·X)`` whose small eigenproblem (Rayleigh–Ritz) gives the ``b × b`` map of the next block.
+All of it distributes without approximation:
+
+* a **product** is one exchange of boundary rows through files, as exact FastRP's steps
+  (:mod:`.fastrp_exchange`): the partition reads its owned rows and its ghosts merged by key,
+  streams them past its arc file — whose weights are the entries ``w·d_u^{-1/2}·d_v^{-1/2}`` of
+  the normalised adjacency, in float32 as on one machine — and writes the next block's rows per
+  destination;
+* the **rank-one regularisation** needs ``Σ_v d_v^{-1/2} X_v`` (length b): every task returns its
+  partition's sum, the driver adds them and hands the total to the next product;
+* the **Gram matrices** are sums over partitions of ``b × b`` blocks the tasks return; the driver
+  solves the small eigenproblem (:func:`graphembed.spectral._ritz`, the same code) and the next
+  product's tasks apply its ``b × b`` map to every row they read, ghosts included, so the
+  rotated block is never written;
+* the canonical column signs are a sum of cubes, reduced the same way.
+
+Row operations are those of one machine in float32 (neighbours in key order, the same
+recurrence); only the order of the global sums differs (partitions in order, not fixed row
+chunks), so the result equals :func:`graphembed.spectral` up to float rounding — about 1e-6 on
+well-separated eigenvalues (the tests state the tolerance) — and is byte-identical for a given
+partitioning on rerun or retry.
+
+Each stage's body is a ``mapInArrow`` function of one partition's owned rows; they yield
+:data:`SPECTRAL_INDEX_SCHEMA`: the written sections (as exact FastRP's index) plus one row per
+partition with ``dest`` −1 carrying its sums (float64 bytes in ``stats``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrow import _np, vectors_to_arrow
+from .fastrp_exchange import (
+    _accumulate,
+    _fanout_chunks,
+    _index_batch,
+    _read_file,
+    _vector_batch_rows,
+    _write_file,
+    read_merged,
+    write_vectors,
+)
+from .fastrp_merge import _ArcCursor
+from .fastrp_stream import stream_sort_key
+
+#: A stage's output: the sections it wrote (``dest`` >= 0, ``stats`` null) and one row per
+#: partition with ``dest`` −1 whose ``stats`` are float64 sums (see :func:`spectral_step`).
+SPECTRAL_INDEX_SCHEMA = "src int, dest int, offset long, rows long, file_bytes long, stats binary"
+
+#: What the last stage yields.
+SPECTRAL_OUTPUT_SCHEMA = "node long, embedding array<float>"
+
+_BLOCK_ROWS = 8192  # rows per float32 block of the Gram sums, as graphembed.spectral
+
+
+def spectral_settings(params=None, *, dim=128, random_state=0, num_nodes):
+    """graphembed.spectral's defaults updated with ``params`` (text or values, parsed by the
+    method registry) and resolved for a graph of ``num_nodes`` nodes: ``b`` columns, ``ratio``
+    α/n. Raises ValueError naming an unusable parameter before any work starts."""
+    import importlib
+
+    from .._validation import check_float, check_int, check_seed
+    from ..methods import get_method
+
+    S = importlib.import_module("graphembed.spectral")
+    given = {k: v for k, v in get_method("spectral").parse_params(params).items()
+             if v is not None}
+    unknown = set(given) - {"eigenvalue_power", "regularization", "rounds", "degree",
+                            "oversampling", "normalize"}
+    if unknown:
+        raise ValueError(f"distributed spectral does not take {sorted(unknown)}; drop them")
+    n = int(num_nodes)
+    dim = check_int("dim", dim, minimum=1)
+    if dim > n - 1:
+        raise ValueError(f"dim must be at most n - 1 = {n - 1} for a graph of {n} nodes (the "
+                         f"trivial leading eigenvector is dropped), got dim={dim}; lower dim")
+    oversampling = check_int("oversampling", given.get("oversampling", S.DEFAULT_OVERSAMPLING),
+                             minimum=0)
+    alpha = check_float("regularization", given.get("regularization", S.DEFAULT_REGULARIZATION),
+                        minimum=0.0)
+    return {
+        "dim": dim, "n": n, "b": min(dim + 1 + oversampling, n),
+        "random_state": check_seed("random_state", random_state),
+        "eigenvalue_power": check_float(
+            "eigenvalue_power", given.get("eigenvalue_power", S.DEFAULT_EIGENVALUE_POWER),
+            minimum=0.0),
+        "alpha": alpha, "ratio": alpha / n,
+        "rounds": check_int("rounds", given.get("rounds", S.DEFAULT_ROUNDS), minimum=1),
+        "degree": check_int("degree", given.get("degree", S.DEFAULT_DEGREE), minimum=1),
+        "normalize": bool(given.get("normalize", True)),
+    }
+
+
+def inverse_sqrt_degrees(degree, alpha):
+    """``d_r^{-1/2}`` as graphembed.spectral rounds it: float64, then float32 (0 where
+    ``deg + α`` is 0)."""
+    dr = np.asarray(degree, np.float64) + alpha
+    out = np.zeros(len(dr), np.float32)
+    out[dr > 0] = (1.0 / np.sqrt(dr[dr > 0])).astype(np.float32)
+    return out
+
+
+class SpectralLayout:
+    """Where a job's spectral files live (picklable): ``owned/`` (each partition's ``node,
+    ukey, degree`` in row order), ``vec{s}/`` (the block product ``s`` reads, in sections per
+    destination) and ``own{s}/`` (the owned rows of the block product ``s − 1`` read: the
+    recurrence's ``T_{k−2}`` for product ``s``)."""
+
+    def __init__(self, directory):
+        self.directory = str(directory).rstrip("/")
+
+    def owned(self):
+        return f"{self.directory}/owned"
+
+    def vectors(self, stage):
+        return f"{self.directory}/vec{int(stage)}"
+
+    def previous(self, stage):
+        return f"{self.directory}/own{int(stage)}"
+
+
+def _stats_batch(part, values):
+    import pyarrow as pa
+
+    blob = np.ascontiguousarray(values, "<f8").tobytes()
+    return pa.RecordBatch.from_arrays(
+        [pa.array([part], pa.int32()), pa.array([-1], pa.int32()), pa.array([0], pa.int64()),
+         pa.array([0], pa.int64()), pa.array([0], pa.int64()), pa.array([blob], pa.binary())],
+        names=["src", "dest", "offset", "rows", "file_bytes", "stats"])
+
+
+def _with_null_stats(batch):
+    import pyarrow as pa
+
+    return pa.RecordBatch.from_arrays(
+        list(batch.columns) + [pa.nulls(batch.num_rows, pa.binary())],
+        names=list(batch.schema.names) + ["stats"])
+
+
+def split_index(rows):
+    """A stage's collected rows as ``({dest: [(src, offset, rows, file_bytes)]}, {part:
+    float64 stats})``: the sections the next product reads, sorted by source, and each
+    partition's sums."""
+    sections, stats = {}, {}
+    for r in rows:
+        if int(r["dest"]) < 0:
+            stats[int(r["src"])] = np.frombuffer(r["stats"], "<f8")
+        else:
+            sections.setdefault(int(r["dest"]), []).append(
+                (int(r["src"]), int(r["offset"]), int(r["rows"]), int(r["file_bytes"])))
+    return {d: sorted(v) for d, v in sections.items()}, stats
+
+
+def sum_stats(stats):
+    """The partitions' sums added in partition order (the driver's reduction)."""
+    total = None
+    for p in sorted(stats):
+        total = stats[p].copy() if total is None else total + stats[p]
+    return total
+
+
+def _owned(layout, p, n):
+    import pyarrow as pa
+
+    t = pa.Table.from_batches(list(_read_file(layout.owned(), p, rows=n, batch_rows=max(n, 1))))
+    return _np(t, "node", np.int64), _np(t, "ukey", np.int64), _np(t, "degree", np.float64)
+
+
+def _parts(batches):
+    got = [np.unique(_np(b, "part", np.int64)) for b in batches if b.num_rows]
+    return np.unique(np.concatenate(got)).tolist() if got else []
+
+
+def spectral_initial(batches, *, settings, layout, fanout, batch_rows=None):
+    """``mapInArrow`` body before the products: for each partition in ``batches`` (its owned
+    rows ``part, li, node, key, degree``, any order), the start block's rows — random signs
+    ``±1/sqrt(n)`` from ``(random_state, key)`` alone, as graphembed.spectral draws them —
+    written to ``owned/`` and ``vec1/``; yields the sections and, as stats, ``Σ d^{-1/2}·X``.
+    Time O((n + f)·b); memory O(n·b) for the partition's ``n`` owned rows."""
+    import pyarrow as pa
+
+    from .._kernels.fastrp import fill_signs
+
+    cols = {c: [] for c in ("part", "li", "node", "key", "degree")}
+    for b in batches:
+        if b.num_rows:
+            for c in cols:
+                cols[c].append(_np(b, c, np.float64 if c == "degree" else np.int64))
+    if not cols["part"]:
+        return
+    arr = {c: np.concatenate(v) for c, v in cols.items()}
+    b_cols = settings["b"]
+    rows_out = int(batch_rows or _vector_batch_rows(b_cols))
+    for p in np.unique(arr["part"]).tolist():
+        sel = arr["part"] == p
+        n = int(sel.sum())
+        li = arr["li"][sel]
+        if not np.array_equal(np.sort(li), np.arange(n)):
+            raise ValueError(f"partition {p}: its owned rows are not numbered 0..{n - 1}")
+        node, key, degree = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+        node[li], key[li], degree[li] = arr["node"][sel], arr["key"][sel], arr["degree"][sel]
+        ukey = stream_sort_key(key)
+        X = np.empty((n, b_cols), np.float32)
+        fill_signs(key.view(np.uint64), np.uint64(settings["random_state"]), 1.0, X,
+                   np.float32(1.0 / np.sqrt(settings["n"])))
+        dih = inverse_sqrt_degrees(degree, settings["alpha"])
+        _write_file(layout.owned(), p, [pa.table({"node": node, "ukey": ukey, "degree": degree})])
+        index = write_vectors(layout.vectors(1), p, X, ukey, _fanout_chunks(fanout, p),
+                              rows_per_chunk=rows_out)
+        yield _with_null_stats(_index_batch(index))
+        yield _stats_batch(p, dih.astype(np.float64) @ X.astype(np.float64))
+
+
+def _read_block(layout, stage, p, n, sources, b_cols, rotate, rows_out, *, arcs=None,
+                acc=None):
+    """The block product ``stage`` reads, merged by key and rotated by ``rotate`` (b × b or
+    None): with ``arcs``, accumulates ``Σ_arcs w·V[target]`` into ``acc`` as the rows stream;
+    returns the owned rows ``V`` (n × b)."""
+    V = np.zeros((n, b_cols), np.float32)
+    seen = [0]
+    M = None if rotate is None else np.asarray(rotate, np.float32)
+
+    def rows():
+        for ukey, li, P in read_merged(layout.vectors(stage), p, sources, b_cols,
+                                       chunk_rows=rows_out):
+            if M is not None:
+                P = P @ M
+            own = li >= 0
+            if np.any(li >= n):
+                raise ValueError(f"partition {p}: row index {int(li.max())} outside its {n} "
+                                 "owned rows")
+            V[li[own]] = P[own]
+            seen[0] += int(own.sum())
+            yield ukey, li, P
+
+    if arcs is None:
+        for _ in rows():
+            pass
+    else:
+        _accumulate(p, rows(), n, _ArcCursor(arcs(p), p, n), acc, True)
+    if seen[0] != n:
+        raise ValueError(f"partition {p}: {seen[0]} owned vector rows came, it owns {n}")
+    return V
+
+
+def _gram(X, Y):
+    """``XᵀY`` in float64 from float32 products over fixed blocks of rows, as
+    graphembed.spectral reduces it."""
+    G = np.zeros((X.shape[1], Y.shape[1]), np.float64)
+    for lo in range(0, len(X), _BLOCK_ROWS):
+        G += X[lo:lo + _BLOCK_ROWS].T @ Y[lo:lo + _BLOCK_ROWS]
+    return G
+
+
+def spectral_step(batches, *, settings, stage, layout, index, owned_counts, arcs, fanout,
+                  a, bb, g, t, rotate=None, ritz=False, batch_rows=None):
+    """``mapInArrow`` body of product ``stage``: for each partition in ``batches`` (``part``),
+    ``out = a·(S·V) + bb·V + g·T`` on its owned rows, where ``V`` is the block ``vec{stage}/``
+    holds (owned rows and ghosts, merged by key, :func:`read_merged`) times ``rotate``, ``S·V``
+    the sum over the partition's arcs (weights of the normalised adjacency) plus
+    ``d^{-1/2}·t`` (``t`` = (α/n)·Σ d^{-1/2} V, from the driver), and ``T`` the owned rows the
+    previous product read (``own{stage}/``, only when ``g`` ≠ 0).
+
+    Writes ``vec{stage+1}/`` (``out`` for the next product) and ``own{stage+1}/`` (``V``), and
+    yields the sections plus stats ``Σ d^{-1/2}·out``; with ``ritz`` it writes nothing and its
+    stats are ``Σ d^{-1/2}·V``, ``VᵀV`` and ``Vᵀout`` (``out`` = S·V: Rayleigh–Ritz). Float32
+    operations in the order of graphembed.spectral's kernel. Time O((arcs + rows read)·b + n·b²
+    with ``rotate`` or ``ritz``); memory four owned × b float32 buffers plus two chunks of rows
+    read and one batch of arcs."""
+    import pyarrow as pa
+
+    b_cols = settings["b"]
+    rows_out = int(batch_rows or _vector_batch_rows(b_cols))
+    if hasattr(index, "value"):
+        index = index.value
+    a32, b32, g32 = np.float32(a), np.float32(bb), np.float32(g)
+    t32 = np.asarray(t, np.float32)
+    for p in _parts(batches):
+        if p not in owned_counts:
+            raise ValueError(f"partition {p} is not in owned_counts")
+        n = int(owned_counts[p])
+        _, ukey, degree = _owned(layout, p, n)
+        dih = inverse_sqrt_degrees(degree, settings["alpha"])
+        acc = np.zeros((n, b_cols), np.float32)
+        V = _read_block(layout, stage, p, n, index.get(p, []), b_cols, rotate, rows_out,
+                        arcs=arcs, acc=acc)
+        out = a32 * (acc + dih[:, None] * t32[None, :]) + b32 * V
+        del acc
+        if g32 != 0:
+            T = np.zeros((n, b_cols), np.float32)
+            r = 0
+            for batch in _read_file(layout.previous(stage), p, rows=n, batch_rows=rows_out):
+                from .fastrp_stream import vectors_from_binary
+
+                x = vectors_from_binary(batch.column("V"), b_cols)
+                T[r:r + len(x)] = x
+                r += len(x)
+            out = out + g32 * T
+            del T
+        dih64 = dih.astype(np.float64)
+        if ritz:
+            yield _stats_batch(p, np.concatenate([dih64 @ V.astype(np.float64),
+                                                  _gram(V, V).ravel(), _gram(V, out).ravel()]))
+            continue
+        from .fastrp_stream import vectors_to_binary
+
+        _write_file(layout.previous(stage + 1), p,
+                    (pa.table({"V": vectors_to_binary(V[r:r + rows_out])})
+                     for r in range(0, n, rows_out)))
+        index_out = write_vectors(layout.vectors(stage + 1), p, out, ukey,
+                                  _fanout_chunks(fanout, p), rows_per_chunk=rows_out)
+        yield _with_null_stats(_index_batch(index_out))
+        yield _stats_batch(p, dih64 @ out.astype(np.float64))
+
+
+def _own_sources(index, p):
+    return [s for s in index.get(p, []) if s[0] == p]
+
+
+def spectral_signs(batches, *, settings, stage, layout, index, owned_counts, rotate,
+                   batch_rows=None):
+    """``mapInArrow`` body: stats = the column sums of cubes of the final block's owned rows
+    (``vec{stage}/`` times ``rotate``), whose signs fix each column's sign. Reads the
+    partition's own section only. Time O(n·b²); memory two owned × b buffers."""
+    b_cols = settings["b"]
+    rows_out = int(batch_rows or _vector_batch_rows(b_cols))
+    if hasattr(index, "value"):
+        index = index.value
+    for p in _parts(batches):
+        n = int(owned_counts[p])
+        X = _read_block(layout, stage, p, n, _own_sources(index, p), b_cols, rotate, rows_out)
+        yield _stats_batch(p, (X.astype(np.float64) ** 3).sum(axis=0))
+
+
+def spectral_finish(batches, *, settings, stage, layout, index, owned_counts, rotate,
+                    col_scale, batch_rows=None):
+    """``mapInArrow`` body of the last stage: the owned rows' embedding
+    ``rownorm(d^{-1/2}·X[:, 1:dim+1]·col_scale)`` (``col_scale``: eigenvalue weights times
+    signs, float32), yielded as :data:`SPECTRAL_OUTPUT_SCHEMA`. Time O(n·b²); memory two owned
+    × b buffers and the n × dim result."""
+    import pyarrow as pa
+
+    b_cols, dim = settings["b"], settings["dim"]
+    rows_out = int(batch_rows or _vector_batch_rows(b_cols))
+    if hasattr(index, "value"):
+        index = index.value
+    scale = np.asarray(col_scale, np.float32)
+    for p in _parts(batches):
+        n = int(owned_counts[p])
+        node, _, degree = _owned(layout, p, n)
+        dih = inverse_sqrt_degrees(degree, settings["alpha"])
+        X = _read_block(layout, stage, p, n, _own_sources(index, p), b_cols, rotate, rows_out)
+        E = dih[:, None] * X[:, 1:dim + 1] * scale[None, :]
+        del X
+        if settings["normalize"]:
+            sq = (E.astype(np.float64) ** 2).sum(axis=1)
+            f = np.zeros(n, np.float32)
+            f[sq > 0] = (1.0 / np.sqrt(sq[sq > 0])).astype(np.float32)
+            E *= f[:, None]
+        if not np.isfinite(E).all():
+            raise FloatingPointError(
+                f"partition {p}: the spectral iteration produced non-finite values; raise "
+                "regularization or lower degree")
+        for r in range(0, n, rows_out):
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(node[r:r + rows_out]), vectors_to_arrow(E[r:r + rows_out])],
+                names=["node", "embedding"])
