@@ -90,7 +90,7 @@ def test_rerun_and_retried_task_give_the_same_bytes(spark, karate, spectral_runs
 
     path, _ = karate
     out, _ = spectral_runs
-    spark.conf.set(embed.FAIL_CONF, "product:once")
+    spark.conf.set(embed.FAIL_CONF, "ritz:once")  # the stage whose sums feed the driver
     spark.conf.set(embed.MARKER_CONF, str(tmp_path / "marker"))
     try:
         embed.run(spark, str(path), str(tmp_path / "retried"), method="spectral",
@@ -98,7 +98,7 @@ def test_rerun_and_retried_task_give_the_same_bytes(spark, karate, spectral_runs
     finally:
         spark.conf.unset(embed.FAIL_CONF)
         spark.conf.unset(embed.MARKER_CONF)
-    assert any((tmp_path / "marker").iterdir())  # a product task did fail once
+    assert any((tmp_path / "marker").iterdir())  # a Rayleigh–Ritz task did fail once
     _, X = read_embedding(tmp_path / "retried")
     _, Y = read_embedding(out / "P4")
     assert X.tobytes() == Y.tobytes()
