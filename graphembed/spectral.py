@@ -149,7 +149,9 @@ def spectral(
     (Erdős–Rényi) the time of :func:`graphembed.fastrp` at the same dim, 1.6 GiB extra memory.
 
     See also :func:`graphembed.spectral_propagation` (ProNE's band-pass filter), which takes this
-    embedding or any other as its input.
+    embedding or any other as its input. ``spark_jobs/embed.py --method spectral`` runs this
+    iteration on a partitioned graph, each sparse product one exchange of boundary rows, and
+    equals this function up to the rounding of the ``b × b`` sums.
 
     Examples
     --------
