@@ -111,15 +111,15 @@ def spectral_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num
                                    layout=layout, index=shared, owned_counts=owned_counts,
                                    rotate=rotate)
     _, stats = run("signs", signs_body, tasks)
+    if not np.isfinite(lam).all():
+        raise FloatingPointError("the spectral iteration produced non-finite values; raise "
+                                 "regularization or lower degree")
     keep = slice(1, dim + 1)
     signs = np.sign(D.sum_stats(stats)[keep])
     signs[signs == 0] = 1.0
     lam_kept = lam[keep]
     p = settings["eigenvalue_power"]
     weights = np.power(np.maximum(lam_kept, 0.0), p) if p > 0 else np.ones(dim)
-    if not np.isfinite(lam).all():
-        raise FloatingPointError("the spectral iteration produced non-finite values; raise "
-                                 "regularization or lower degree")
     finish = functools.partial(D.spectral_finish, settings=settings, stage=stage,
                                layout=layout, index=shared, owned_counts=owned_counts,
                                rotate=rotate, col_scale=(signs * weights).astype(np.float32))

@@ -46,7 +46,7 @@ from .fastrp_exchange import (
     write_vectors,
 )
 from .fastrp_merge import _ArcCursor
-from .fastrp_stream import stream_sort_key
+from .fastrp_stream import stream_sort_key, vectors_from_binary, vectors_to_binary
 
 #: A stage's output: the sections it wrote (``dest`` >= 0, ``stats`` null) and one row per
 #: partition with ``dest`` −1 whose ``stats`` are float64 sums (see :func:`spectral_step`).
@@ -295,8 +295,6 @@ def spectral_step(batches, *, settings, stage, layout, index, owned_counts, arcs
             T = np.zeros((n, b_cols), np.float32)
             r = 0
             for batch in _read_file(layout.previous(stage), p, rows=n, batch_rows=rows_out):
-                from .fastrp_stream import vectors_from_binary
-
                 x = vectors_from_binary(batch.column("V"), b_cols)
                 T[r:r + len(x)] = x
                 r += len(x)
@@ -307,8 +305,6 @@ def spectral_step(batches, *, settings, stage, layout, index, owned_counts, arcs
             yield _stats_batch(p, np.concatenate([dih64 @ V.astype(np.float64),
                                                   _gram(V, V).ravel(), _gram(V, out).ravel()]))
             continue
-        from .fastrp_stream import vectors_to_binary
-
         _write_file(layout.previous(stage + 1), p,
                     (pa.table({"V": vectors_to_binary(V[r:r + rows_out])})
                      for r in range(0, n, rows_out)))
