@@ -209,7 +209,7 @@ WEIGHTING_GRID = [
 
 #: The eigenvalue power alone, around the defaults' 2: declared before any run.
 POWER_GRID = [
-    ("spectral (p = 2, the defaults)", {}, None),
+    ("p = 2 (the defaults before this validation)", {"eigenvalue_power": 2.0}, None),
     ("p = 1", {"eigenvalue_power": 1.0}, None),
     ("p = 1.25", {"eigenvalue_power": 1.25}, None),
     ("p = 1.5", {"eigenvalue_power": 1.5}, None),

@@ -151,7 +151,8 @@ def spectral(
     See also :func:`graphembed.spectral_propagation` (ProNE's band-pass filter), which takes this
     embedding or any other as its input. ``spark_jobs/embed.py --method spectral`` runs this
     iteration on a partitioned graph, each sparse product one exchange of boundary rows, and
-    equals this function up to the rounding of the ``b × b`` sums.
+    equals this function up to the rounding of its global sums (the b-vectors, the ``b × b``
+    Gram matrices and the column cubes, added per partition).
 
     Examples
     --------

@@ -280,7 +280,9 @@ def exchange_setup(spark, graph_dir, assign, work, *, num_nodes, keys_are_ids=Fa
     partition holds as a ghost, ``fanout_files``) — one shuffle of the arcs, which each task
     sorts itself. An arc's weight is its own (FastRP), or with ``normalised_alpha`` = α the
     entry ``w·d_u^{-1/2}·d_v^{-1/2}`` of the normalised adjacency with ``d = degree + α``, each
-    factor rounded to float32 first, as graphembed.spectral computes it. Returns a dict:
+    factor rounded to float32 first and the product in double, as graphembed.spectral computes
+    it (the weighted degrees are the clean stage's sums of the double weights, which may differ
+    from one machine's in the last bit). Returns a dict:
     ``nodes`` (materialised ``part, li, node, key, degree, arcs``), ``owned_counts``,
     ``arc_counts``, ``slots``, ``arc_dir``, ``fan_dir``, ``fan_counts``, ``weighted``."""
     from pyspark.sql import Window
@@ -335,7 +337,8 @@ def exchange_setup(spark, graph_dir, assign, work, *, num_nodes, keys_are_ids=Fa
     else:
         with_key = with_src.join(
             nodes_p.select(F.col("node").alias("dst"), ukey("key")).hint(join_hint), "dst")
-    w = F.col("weight").cast("double") if weighted else F.lit(1.0)
+    # the weight as graphembed stores it (float32), then in double for the normalised entry
+    w = F.col("weight").cast("float").cast("double") if weighted else F.lit(1.0)
     if normalised_alpha is not None:
         w = w * F.col("sdih") * F.col("ddih")
     arc_rows = with_key.select("part", "ukey", "si", w.cast("float").alias("w"))
@@ -660,6 +663,8 @@ def run(spark, edges, out, *, method="fastrp", partitions=4, dim=128, seed=0, pa
         counts = stored.agg(F.count(F.lit(1)).alias("n"), F.sum("arcs").alias("a")).collect()[0]
         n_nodes, n_arcs = int(counts["n"]), int(counts["a"] or 0)
         common.write_meta(spark, graph_dir, {"job": "clean", "nodes": n_nodes, "arcs": n_arcs})
+        if exact and method == "spectral":  # dim against the node count, before partitioning
+            D.spectral_settings(params, dim=dim, random_state=seed, num_nodes=n_nodes)
         timings["clean"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         part_dir = f"{work}/partition"

@@ -9,14 +9,16 @@ partition each (the task bodies: :mod:`graphembed.distributed.spectral_exchange`
   Rayleigh–Ritz; each product reads the block its predecessor wrote (owned rows and ghosts,
   through files, never Spark's shuffle) and returns ``b`` float64 sums (the rank-one
   regularisation of the next product), the Ritz product also ``XᵀX`` and ``Xᵀ(S·X)``;
-* the driver adds the partitions' sums in partition order, solves the ``b × b`` eigenproblem
+* the driver adds the partitions' sums — each task writes its own to a small file — in partition
+  order, one partition at a time, solves the ``b × b`` eigenproblem
   (graphembed.spectral's own code) and hands its map to the next round's first product, which
   applies it to every row it reads;
 * two light stages at the end: the column signs (a sum of cubes), then the embedding rows.
 
-Time per product O(arcs·b + rows exchanged·b) over the tasks, plus O(b³) on the driver per
-round; memory per task four owned × b float32 buffers plus a chunk of rows read and a batch of
-arcs. ``b = dim + 1 + oversampling``.
+Time per product O(arcs·b + rows exchanged·b) over the tasks, plus O(P·b² + b³) on the driver
+per round for P partitions; memory per task two owned × b float32 buffers plus a chunk of rows
+read and a batch of arcs; on the driver a few b × b float64 matrices. ``b = dim + 1 +
+oversampling``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def spectral_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num
 
     from graphembed import distributed as D
     from graphembed.spectral import _MIN_CUT, _ritz
+    from spark_jobs import common
     from spark_jobs.embed import _by_task, _collect, _fault, exchange_setup
 
     if directed:
@@ -53,11 +56,18 @@ def spectral_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num
     parts = spark.createDataFrame([(int(p),) for p in sorted(owned_counts)], "part int")
     tasks = _by_task(parts, slots)
     fs, _ = D._filesystem(layout.directory)
+    part_ids = sorted(owned_counts)
 
-    def run(name, body, source):
-        return D.split_index(_collect(source.mapInArrow(_fault(spark, name, body, 1),
-                                                        D.SPECTRAL_INDEX_SCHEMA),
-                                      f"{work}/spectral/{name}"))
+    def run(name, body, source, stats_name, length):
+        """Run one stage; returns its sections by destination and the partitions' sums added
+        in partition order (read from the files the tasks wrote, never collected)."""
+        rows = _collect(source.mapInArrow(_fault(spark, name, body, 1), D.SPECTRAL_INDEX_SCHEMA),
+                        f"{work}/spectral/{stats_name}")
+        total = D.read_stats(layout.stats(stats_name), part_ids, length)
+        if not np.isfinite(total).all():
+            raise FloatingPointError("the spectral iteration produced non-finite values; raise "
+                                     "regularization or lower degree")
+        return D.index_by_dest(rows), total
 
     def drop(*dirs):
         for d in dirs:
@@ -66,8 +76,7 @@ def spectral_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num
     t0 = time.perf_counter()
     init = functools.partial(D.spectral_initial, settings=settings, layout=layout,
                              fanout=fanout)
-    index, stats = run("initial", init, _by_task(ex["nodes"].drop("arcs"), slots))
-    sums = D.sum_stats(stats)
+    index, sums = run("initial", init, _by_task(ex["nodes"].drop("arcs"), slots), "initial", b)
     timings["spectral_initial"] = time.perf_counter() - t0
 
     stage, rotate, cut, products = 1, None, 0.0, 0
@@ -77,16 +86,16 @@ def spectral_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num
         e, c = (cut + 1.0) / 2.0, (cut - 1.0) / 2.0
         coefs = [(1.0 / e, -c / e, 0.0)] + [(2.0 / e, -2.0 * c / e, -1.0)] * \
             (settings["degree"] - 1)
-        for a, bb, g in coefs:
+        for k, (a, bb, g) in enumerate(coefs):
             shared = spark.sparkContext.broadcast(index)
             step = functools.partial(
                 D.spectral_step, settings=settings, stage=stage, layout=layout, index=shared,
                 owned_counts=owned_counts, arcs=arcs, fanout=fanout, a=a, bb=bb, g=g,
-                t=ratio * sums, rotate=rotate)
-            index, stats = run("product", step, tasks)
+                t=ratio * sums, rotate=rotate,
+                keep_previous=k + 1 < len(coefs))  # the next product's T (none for the last)
+            index, sums = run("product", step, tasks, f"product{stage}", b)
             shared.unpersist()
-            sums = D.sum_stats(stats)
-            drop(layout.vectors(stage), layout.previous(stage))
+            drop(layout.vectors(stage), layout.previous(stage), layout.stats(f"product{stage}"))
             stage, rotate, products = stage + 1, None, products + 1
         # Rayleigh-Ritz: S·X for the block the last product wrote (kept: the next round reads it)
         shared = spark.sparkContext.broadcast(index)
@@ -94,28 +103,24 @@ def spectral_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num
             D.spectral_step, settings=settings, stage=stage, layout=layout, index=shared,
             owned_counts=owned_counts, arcs=arcs, fanout=None, a=1.0, bb=0.0, g=0.0,
             t=ratio * sums, ritz=True)
-        _, stats = run("ritz", ritz, tasks)
+        _, total = run("ritz", ritz, tasks, f"ritz{stage}", b + 2 * b * b)
+        shared.unpersist()
         products += 1
-        total = D.sum_stats(stats)
         sx, G, B = total[:b], total[b:b + b * b].reshape(b, b), total[b + b * b:].reshape(b, b)
         lam, M = _ritz(G, B)
         rotate = M.astype(np.float32)
         sums = sx @ M  # Σ d^{-1/2}·(X·M), the next product's rank-one term
         cut = max(float(lam[-1]), _MIN_CUT)
         timings[f"spectral_round{r + 1}"] = time.perf_counter() - t0
-        shared.unpersist()
 
     t0 = time.perf_counter()
     shared = spark.sparkContext.broadcast(index)
     signs_body = functools.partial(D.spectral_signs, settings=settings, stage=stage,
                                    layout=layout, index=shared, owned_counts=owned_counts,
                                    rotate=rotate)
-    _, stats = run("signs", signs_body, tasks)
-    if not np.isfinite(lam).all():
-        raise FloatingPointError("the spectral iteration produced non-finite values; raise "
-                                 "regularization or lower degree")
+    _, cubes = run("signs", signs_body, tasks, "signs", b)
     keep = slice(1, dim + 1)
-    signs = np.sign(D.sum_stats(stats)[keep])
+    signs = np.sign(cubes[keep])
     signs[signs == 0] = 1.0
     lam_kept = lam[keep]
     p = settings["eigenvalue_power"]
@@ -123,7 +128,10 @@ def spectral_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num
     finish = functools.partial(D.spectral_finish, settings=settings, stage=stage,
                                layout=layout, index=shared, owned_counts=owned_counts,
                                rotate=rotate, col_scale=(signs * weights).astype(np.float32))
-    out = tasks.mapInArrow(_fault(spark, "finish", finish, 1), D.SPECTRAL_OUTPUT_SCHEMA)
-    timings["spectral_finish_plan"] = time.perf_counter() - t0
+    out = common.write_read(
+        tasks.mapInArrow(_fault(spark, "finish", finish, 1), D.SPECTRAL_OUTPUT_SCHEMA),
+        f"{work}/spectral/embedding")
+    shared.unpersist()
+    timings["spectral_finish"] = time.perf_counter() - t0
     return out, {"settings": settings, "ghost_pairs": int(sum(ex["fan_counts"].values())),
                  "products": products, "eigenvalues": [float(x) for x in lam_kept]}

@@ -21,13 +21,20 @@ All of it distributes without approximation:
 
 Row operations are those of one machine in float32 (neighbours in key order, the same
 recurrence); only the order of the global sums differs (partitions in order, not fixed row
-chunks), so the result equals :func:`graphembed.spectral` up to float rounding — about 1e-6 on
-well-separated eigenvalues (the tests state the tolerance) — and is byte-identical for a given
-partitioning on rerun or retry.
+chunks; the rotation by blocks of rows of another size), so the result equals
+:func:`graphembed.spectral` up to that rounding, carried through the rounds: 1e-6 to 1e-4 on the
+unit rows (6e-6 on karate at 4 partitions, 1.2e-4 at worst on 10⁶ R-MAT edges, whose many
+near-repeated eigenvalues let directions turn within their span), eigenvalues to 1e-7. When
+``b`` reaches n the block spans the whole space and a nearly singular Gram matrix loses
+directions below a relative floor, which the two sums can choose differently: there the two
+agree less. Rerun or retried with the same partitioning, the job gives the same bytes (each
+task's BLAS runs on one thread).
 
-Each stage's body is a ``mapInArrow`` function of one partition's owned rows; they yield
-:data:`SPECTRAL_INDEX_SCHEMA`: the written sections (as exact FastRP's index) plus one row per
-partition with ``dest`` −1 carrying its sums (float64 bytes in ``stats``).
+Each stage's body is a ``mapInArrow`` function of one partition's owned rows; the product stages
+yield the sections they wrote (:data:`SPECTRAL_INDEX_SCHEMA`, exact FastRP's index); every stage
+writes its partition's float64 sums to a small file of its own (:func:`write_stats`), which the
+driver adds in partition order (:func:`read_stats`) — so the driver holds one ``b × b`` block at
+a time, however many partitions there are.
 """
 
 from __future__ import annotations
@@ -45,12 +52,11 @@ from .fastrp_exchange import (
     read_merged,
     write_vectors,
 )
-from .fastrp_merge import _ArcCursor
+from .fastrp_merge import _ArcCursor, _filesystem
 from .fastrp_stream import stream_sort_key, vectors_from_binary, vectors_to_binary
 
-#: A stage's output: the sections it wrote (``dest`` >= 0, ``stats`` null) and one row per
-#: partition with ``dest`` −1 whose ``stats`` are float64 sums (see :func:`spectral_step`).
-SPECTRAL_INDEX_SCHEMA = "src int, dest int, offset long, rows long, file_bytes long, stats binary"
+#: A product stage's output: the sections it wrote (as exact FastRP's steps).
+SPECTRAL_INDEX_SCHEMA = "src int, dest int, offset long, rows long, file_bytes long"
 
 #: What the last stage yields.
 SPECTRAL_OUTPUT_SCHEMA = "node long, embedding array<float>"
@@ -123,45 +129,68 @@ class SpectralLayout:
     def previous(self, stage):
         return f"{self.directory}/own{int(stage)}"
 
-
-def _stats_batch(part, values):
-    import pyarrow as pa
-
-    blob = np.ascontiguousarray(values, "<f8").tobytes()
-    return pa.RecordBatch.from_arrays(
-        [pa.array([part], pa.int32()), pa.array([-1], pa.int32()), pa.array([0], pa.int64()),
-         pa.array([0], pa.int64()), pa.array([0], pa.int64()), pa.array([blob], pa.binary())],
-        names=["src", "dest", "offset", "rows", "file_bytes", "stats"])
+    def stats(self, name):
+        """Where stage ``name`` (e.g. ``product3``) writes its partitions' sums."""
+        return f"{self.directory}/stats-{name}"
 
 
-def _with_null_stats(batch):
-    import pyarrow as pa
+def write_stats(directory, part, values):
+    """Partition ``part``'s float64 sums to ``directory/part-NNNNN.f64`` (raw little-endian,
+    written under a temporary name and renamed, so a retried task rewrites the same bytes and a
+    reader never sees half a file)."""
+    import uuid
 
-    return pa.RecordBatch.from_arrays(
-        list(batch.columns) + [pa.nulls(batch.num_rows, pa.binary())],
-        names=list(batch.schema.names) + ["stats"])
+    fs, root = _filesystem(directory)
+    fs.create_dir(root, recursive=True)
+    temp = f"{root}/.part-{int(part):05d}.{uuid.uuid4().hex}.tmp"
+    try:
+        with fs.open_output_stream(temp) as out:
+            out.write(np.ascontiguousarray(values, "<f8").tobytes())
+        fs.move(temp, f"{root}/part-{int(part):05d}.f64")
+    except BaseException:
+        try:
+            fs.delete_file(temp)
+        except OSError:
+            pass
+        raise
 
 
-def split_index(rows):
-    """A stage's collected rows as ``({dest: [(src, offset, rows, file_bytes)]}, {part:
-    float64 stats})``: the sections the next product reads, sorted by source, and each
-    partition's sums."""
-    sections, stats = {}, {}
-    for r in rows:
-        if int(r["dest"]) < 0:
-            stats[int(r["src"])] = np.frombuffer(r["stats"], "<f8")
-        else:
-            sections.setdefault(int(r["dest"]), []).append(
-                (int(r["src"]), int(r["offset"]), int(r["rows"]), int(r["file_bytes"])))
-    return {d: sorted(v) for d, v in sections.items()}, stats
-
-
-def sum_stats(stats):
-    """The partitions' sums added in partition order (the driver's reduction)."""
+def read_stats(directory, parts, length):
+    """The sums of every partition in ``parts`` added in increasing partition order (the
+    driver's reduction; one partition's array held at a time). Raises ValueError when a file is
+    missing or not ``length`` values (a task that did not run, or a stale directory)."""
+    fs, root = _filesystem(directory)
     total = None
-    for p in sorted(stats):
-        total = stats[p].copy() if total is None else total + stats[p]
+    for p in sorted(int(q) for q in parts):
+        path = f"{root}/part-{p:05d}.f64"
+        try:
+            with fs.open_input_file(path) as f:
+                v = np.frombuffer(f.read(), "<f8")
+        except (FileNotFoundError, OSError) as exc:
+            raise ValueError(f"partition {p}: its sums {path} were not written ({exc})") from exc
+        if len(v) != length:
+            raise ValueError(f"partition {p}: {path} holds {len(v)} values, {length} expected "
+                             "(a stale file)")
+        total = v.copy() if total is None else total + v
     return total
+
+
+def _weighted_sum(w, X):
+    """``Σ_u w[u]·X[u]`` in float64, blocks of rows at a time (no n × b float64 copy)."""
+    out = np.zeros(X.shape[1], np.float64)
+    for lo in range(0, len(X), _BLOCK_ROWS):
+        out += w[lo:lo + _BLOCK_ROWS].astype(np.float64) @ \
+            X[lo:lo + _BLOCK_ROWS].astype(np.float64)
+    return out
+
+
+def _cube_sum(X):
+    """Column sums of ``X³`` in float64 (as graphembed.spectral's kernel: x·x·x), by blocks."""
+    out = np.zeros(X.shape[1], np.float64)
+    for lo in range(0, len(X), _BLOCK_ROWS):
+        x = X[lo:lo + _BLOCK_ROWS].astype(np.float64)
+        out += (x * x * x).sum(axis=0)
+    return out
 
 
 def _owned(layout, p, n):
@@ -176,12 +205,20 @@ def _parts(batches):
     return np.unique(np.concatenate(got)).tolist() if got else []
 
 
+def _one_blas_thread():
+    """Single-threaded BLAS inside a task (graphembed.spectral's own guard): a task's products and
+    sums then round the same way whatever cores its executor has."""
+    from ..spectral import _blas_single
+
+    return _blas_single()
+
+
 def spectral_initial(batches, *, settings, layout, fanout, batch_rows=None):
     """``mapInArrow`` body before the products: for each partition in ``batches`` (its owned
     rows ``part, li, node, key, degree``, any order), the start block's rows — random signs
     ``±1/sqrt(n)`` from ``(random_state, key)`` alone, as graphembed.spectral draws them —
-    written to ``owned/`` and ``vec1/``; yields the sections and, as stats, ``Σ d^{-1/2}·X``.
-    Time O((n + f)·b); memory O(n·b) for the partition's ``n`` owned rows."""
+    written to ``owned/`` and ``vec1/``; yields the sections and writes ``Σ d^{-1/2}·X`` to
+    ``stats-initial/``. Time O((n + f)·b); memory one owned × b float32 buffer."""
     import pyarrow as pa
 
     from .._kernels.fastrp import fill_signs
@@ -212,8 +249,8 @@ def spectral_initial(batches, *, settings, layout, fanout, batch_rows=None):
         _write_file(layout.owned(), p, [pa.table({"node": node, "ukey": ukey, "degree": degree})])
         index = write_vectors(layout.vectors(1), p, X, ukey, _fanout_chunks(fanout, p),
                               rows_per_chunk=rows_out)
-        yield _with_null_stats(_index_batch(index))
-        yield _stats_batch(p, dih.astype(np.float64) @ X.astype(np.float64))
+        write_stats(layout.stats("initial"), p, _weighted_sum(dih, X))
+        yield _index_batch(index)
 
 
 def _read_block(layout, stage, p, n, sources, b_cols, rotate, rows_out, *, arcs=None,
@@ -258,7 +295,7 @@ def _gram(X, Y):
 
 
 def spectral_step(batches, *, settings, stage, layout, index, owned_counts, arcs, fanout,
-                  a, bb, g, t, rotate=None, ritz=False, batch_rows=None):
+                  a, bb, g, t, rotate=None, ritz=False, keep_previous=True, batch_rows=None):
     """``mapInArrow`` body of product ``stage``: for each partition in ``batches`` (``part``),
     ``out = a·(S·V) + bb·V + g·T`` on its owned rows, where ``V`` is the block ``vec{stage}/``
     holds (owned rows and ghosts, merged by key, :func:`read_merged`) times ``rotate``, ``S·V``
@@ -266,12 +303,14 @@ def spectral_step(batches, *, settings, stage, layout, index, owned_counts, arcs
     ``d^{-1/2}·t`` (``t`` = (α/n)·Σ d^{-1/2} V, from the driver), and ``T`` the owned rows the
     previous product read (``own{stage}/``, only when ``g`` ≠ 0).
 
-    Writes ``vec{stage+1}/`` (``out`` for the next product) and ``own{stage+1}/`` (``V``), and
-    yields the sections plus stats ``Σ d^{-1/2}·out``; with ``ritz`` it writes nothing and its
-    stats are ``Σ d^{-1/2}·V``, ``VᵀV`` and ``Vᵀout`` (``out`` = S·V: Rayleigh–Ritz). Float32
-    operations in the order of graphembed.spectral's kernel. Time O((arcs + rows read)·b + n·b²
-    with ``rotate`` or ``ritz``); memory four owned × b float32 buffers plus two chunks of rows
-    read and one batch of arcs."""
+    Writes ``vec{stage+1}/`` (``out`` for the next product), ``own{stage+1}/`` (``V``, when
+    ``keep_previous``: the next product's ``T``) and ``Σ d^{-1/2}·out`` to
+    ``stats-product{stage}/``, and yields the sections; with ``ritz`` it writes only its sums —
+    ``Σ d^{-1/2}·V``, ``VᵀV`` and ``Vᵀout`` (``out`` = S·V: Rayleigh–Ritz) — to
+    ``stats-ritz{stage}/``. Float32 operations in the order of graphembed.spectral's kernel. Time
+    O((arcs + rows read)·b + n·b² with ``rotate`` or ``ritz``); memory two owned × b float32
+    buffers (the block read and the accumulator that becomes ``out``), two chunks of rows read,
+    one batch of arcs and float64 blocks of 8,192 rows."""
     import pyarrow as pa
 
     b_cols = settings["b"]
@@ -286,32 +325,36 @@ def spectral_step(batches, *, settings, stage, layout, index, owned_counts, arcs
         n = int(owned_counts[p])
         _, ukey, degree = _owned(layout, p, n)
         dih = inverse_sqrt_degrees(degree, settings["alpha"])
-        acc = np.zeros((n, b_cols), np.float32)
-        V = _read_block(layout, stage, p, n, index.get(p, []), b_cols, rotate, rows_out,
-                        arcs=arcs, acc=acc)
-        out = a32 * (acc + dih[:, None] * t32[None, :]) + b32 * V
-        del acc
-        if g32 != 0:
-            T = np.zeros((n, b_cols), np.float32)
-            r = 0
-            for batch in _read_file(layout.previous(stage), p, rows=n, batch_rows=rows_out):
-                x = vectors_from_binary(batch.column("V"), b_cols)
-                T[r:r + len(x)] = x
-                r += len(x)
-            out = out + g32 * T
-            del T
-        dih64 = dih.astype(np.float64)
-        if ritz:
-            yield _stats_batch(p, np.concatenate([dih64 @ V.astype(np.float64),
-                                                  _gram(V, V).ravel(), _gram(V, out).ravel()]))
-            continue
-        _write_file(layout.previous(stage + 1), p,
-                    (pa.table({"V": vectors_to_binary(V[r:r + rows_out])})
-                     for r in range(0, n, rows_out)))
-        index_out = write_vectors(layout.vectors(stage + 1), p, out, ukey,
-                                  _fanout_chunks(fanout, p), rows_per_chunk=rows_out)
-        yield _with_null_stats(_index_batch(index_out))
-        yield _stats_batch(p, dih64 @ out.astype(np.float64))
+        out = np.zeros((n, b_cols), np.float32)
+        with _one_blas_thread():
+            V = _read_block(layout, stage, p, n, index.get(p, []), b_cols, rotate, rows_out,
+                            arcs=arcs, acc=out)
+            # out = a·(acc + d^{-1/2}·t) + bb·V (+ g·T below), the kernel's order, in place
+            for lo in range(0, n, _BLOCK_ROWS):
+                hi = min(n, lo + _BLOCK_ROWS)
+                blk = out[lo:hi]
+                blk += dih[lo:hi, None] * t32[None, :]
+                blk *= a32
+                blk += b32 * V[lo:hi]
+            if g32 != 0:
+                r = 0
+                for batch in _read_file(layout.previous(stage), p, rows=n, batch_rows=rows_out):
+                    x = vectors_from_binary(batch.column("V"), b_cols)
+                    out[r:r + len(x)] += g32 * x
+                    r += len(x)
+            if ritz:
+                write_stats(layout.stats(f"ritz{stage}"), p, np.concatenate(
+                    [_weighted_sum(dih, V), _gram(V, V).ravel(), _gram(V, out).ravel()]))
+                continue
+            if keep_previous:
+                _write_file(layout.previous(stage + 1), p,
+                            (pa.table({"V": vectors_to_binary(V[r:r + rows_out])})
+                             for r in range(0, n, rows_out)))
+            del V
+            index_out = write_vectors(layout.vectors(stage + 1), p, out, ukey,
+                                      _fanout_chunks(fanout, p), rows_per_chunk=rows_out)
+            write_stats(layout.stats(f"product{stage}"), p, _weighted_sum(dih, out))
+        yield _index_batch(index_out)
 
 
 def _own_sources(index, p):
@@ -320,25 +363,29 @@ def _own_sources(index, p):
 
 def spectral_signs(batches, *, settings, stage, layout, index, owned_counts, rotate,
                    batch_rows=None):
-    """``mapInArrow`` body: stats = the column sums of cubes of the final block's owned rows
-    (``vec{stage}/`` times ``rotate``), whose signs fix each column's sign. Reads the
-    partition's own section only. Time O(n·b²); memory two owned × b buffers."""
+    """``mapInArrow`` body: writes the column sums of cubes of the final block's owned rows
+    (``vec{stage}/`` times ``rotate``; their signs fix each column's sign) to
+    ``stats-signs/``; yields nothing. Reads the partition's own section only. Time O(n·b²);
+    memory one owned × b float32 buffer and float64 blocks of 8,192 rows."""
     b_cols = settings["b"]
     rows_out = int(batch_rows or _vector_batch_rows(b_cols))
     if hasattr(index, "value"):
         index = index.value
     for p in _parts(batches):
         n = int(owned_counts[p])
-        X = _read_block(layout, stage, p, n, _own_sources(index, p), b_cols, rotate, rows_out)
-        yield _stats_batch(p, (X.astype(np.float64) ** 3).sum(axis=0))
+        with _one_blas_thread():
+            X = _read_block(layout, stage, p, n, _own_sources(index, p), b_cols, rotate,
+                            rows_out)
+        write_stats(layout.stats("signs"), p, _cube_sum(X))
+    return iter(())
 
 
 def spectral_finish(batches, *, settings, stage, layout, index, owned_counts, rotate,
                     col_scale, batch_rows=None):
     """``mapInArrow`` body of the last stage: the owned rows' embedding
     ``rownorm(d^{-1/2}·X[:, 1:dim+1]·col_scale)`` (``col_scale``: eigenvalue weights times
-    signs, float32), yielded as :data:`SPECTRAL_OUTPUT_SCHEMA`. Time O(n·b²); memory two owned
-    × b buffers and the n × dim result."""
+    signs, float32), yielded as :data:`SPECTRAL_OUTPUT_SCHEMA`. Time O(n·b²); memory one owned
+    × b float32 buffer and the n × dim result."""
     import pyarrow as pa
 
     b_cols, dim = settings["b"], settings["dim"]
@@ -350,18 +397,18 @@ def spectral_finish(batches, *, settings, stage, layout, index, owned_counts, ro
         n = int(owned_counts[p])
         node, _, degree = _owned(layout, p, n)
         dih = inverse_sqrt_degrees(degree, settings["alpha"])
-        X = _read_block(layout, stage, p, n, _own_sources(index, p), b_cols, rotate, rows_out)
+        with _one_blas_thread():
+            X = _read_block(layout, stage, p, n, _own_sources(index, p), b_cols, rotate,
+                            rows_out)
         E = dih[:, None] * X[:, 1:dim + 1] * scale[None, :]
         del X
         if settings["normalize"]:
-            sq = (E.astype(np.float64) ** 2).sum(axis=1)
-            f = np.zeros(n, np.float32)
-            f[sq > 0] = (1.0 / np.sqrt(sq[sq > 0])).astype(np.float32)
-            E *= f[:, None]
-        if not np.isfinite(E).all():
-            raise FloatingPointError(
-                f"partition {p}: the spectral iteration produced non-finite values; raise "
-                "regularization or lower degree")
+            for lo in range(0, n, _BLOCK_ROWS):
+                blk = E[lo:lo + _BLOCK_ROWS]
+                sq = (blk.astype(np.float64) ** 2).sum(axis=1)
+                f = np.zeros(len(blk), np.float32)
+                f[sq > 0] = (1.0 / np.sqrt(sq[sq > 0])).astype(np.float32)
+                blk *= f[:, None]
         for r in range(0, n, rows_out):
             yield pa.RecordBatch.from_arrays(
                 [pa.array(node[r:r + rows_out]), vectors_to_arrow(E[r:r + rows_out])],

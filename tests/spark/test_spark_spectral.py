@@ -52,6 +52,8 @@ def test_distributed_spectral_equals_spectral(spectral_runs, karate, P):
     assert np.max(np.abs(np.array(meta["stats"]["eigenvalues"]) - lam)) <= 1e-6
     assert (meta["stats"]["ghost_pairs"] == 0) == (P == 1)
     assert meta["settings"]["eigenvalue_power"] == 1.5  # the resolved defaults are recorded
+    assert meta["stats"]["settings"]["eigenvalue_power"] == 1.5  # and the tasks ran with them
+    assert meta["stats"]["settings"]["b"] == 8 + 1 + 16
 
 
 def test_every_option_weighted_components_and_string_ids(spark, tmp_path):
