@@ -43,6 +43,7 @@ import numpy as np
 
 from .arrow import _np, vectors_to_arrow
 from .fastrp_exchange import (
+    ExchangeLayout,
     _accumulate,
     _fanout_chunks,
     _index_batch,
@@ -111,20 +112,12 @@ def inverse_sqrt_degrees(degree, alpha):
     return out
 
 
-class SpectralLayout:
-    """Where a job's spectral files live (picklable): ``owned/`` (each partition's ``node,
-    ukey, degree`` in row order), ``vec{s}/`` (the block product ``s`` reads, in sections per
-    destination) and ``own{s}/`` (the owned rows of the block product ``s − 1`` read: the
-    recurrence's ``T_{k−2}`` for product ``s``)."""
-
-    def __init__(self, directory):
-        self.directory = str(directory).rstrip("/")
-
-    def owned(self):
-        return f"{self.directory}/owned"
-
-    def vectors(self, stage):
-        return f"{self.directory}/vec{int(stage)}"
+class SpectralLayout(ExchangeLayout):
+    """Where a job's spectral files live (picklable): exact FastRP's ``owned/`` (each
+    partition's ``node, ukey, degree`` in row order) and ``vec{s}/`` (here the block product
+    ``s`` reads, in sections per destination), plus ``own{s}/`` (the owned rows of the block
+    product ``s − 1`` read: the recurrence's ``T_{k−2}`` for product ``s``) and each stage's
+    sums."""
 
     def previous(self, stage):
         return f"{self.directory}/own{int(stage)}"

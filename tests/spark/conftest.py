@@ -121,3 +121,18 @@ def standalone(tmp_path_factory):
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+
+
+@pytest.fixture(scope="module")
+def karate_edges(tmp_path_factory):
+    """Zachary's karate club as a ``src, dst`` Parquet file, and its graphembed graph."""
+    import networkx as nx
+    import numpy as np
+    import pandas as pd
+
+    import graphembed as ge
+
+    e = np.array(nx.karate_club_graph().edges, dtype=np.int64)
+    path = tmp_path_factory.mktemp("karate") / "edges.parquet"
+    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(path)
+    return path, ge.as_csr((e[:, 0], e[:, 1]))

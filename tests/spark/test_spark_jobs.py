@@ -29,15 +29,6 @@ def single(ids, g, X):
     return X[g.index_of(ids)]
 
 
-@pytest.fixture(scope="module")
-def karate_edges(tmp_path_factory):
-    G = nx.karate_club_graph()
-    e = np.array(G.edges, dtype=np.int64)
-    path = tmp_path_factory.mktemp("karate") / "edges.parquet"
-    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(path)
-    return path, ge.as_csr((e[:, 0], e[:, 1]))
-
-
 FAST = {"iteration_weights": "0,1,4"}  # 3 steps keep the test short; any k works the same
 
 

@@ -21,18 +21,10 @@ TOL = 2e-5
 
 
 @pytest.fixture(scope="module")
-def karate(tmp_path_factory):
-    e = np.array(nx.karate_club_graph().edges, dtype=np.int64)
-    path = tmp_path_factory.mktemp("karate_spectral") / "edges.parquet"
-    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(path)
-    return path, ge.as_csr((e[:, 0], e[:, 1]))
-
-
-@pytest.fixture(scope="module")
-def spectral_runs(spark, karate, tmp_path_factory):
+def spectral_runs(spark, karate_edges, tmp_path_factory):
     from spark_jobs import embed
 
-    path, _ = karate
+    path, _ = karate_edges
     out = tmp_path_factory.mktemp("spectral")
     metas = {P: embed.run(spark, str(path), str(out / f"P{P}"), method="spectral",
                           partitions=P, dim=8, seed=5) for P in (1, 4, 16)}
@@ -40,9 +32,9 @@ def spectral_runs(spark, karate, tmp_path_factory):
 
 
 @pytest.mark.parametrize("P", [1, 4, 16])
-def test_distributed_spectral_equals_spectral(spectral_runs, karate, P):
+def test_distributed_spectral_equals_spectral(spectral_runs, karate_edges, P):
     out, metas = spectral_runs
-    _, g = karate
+    _, g = karate_edges
     want, lam = ge.spectral(g, dim=8, random_state=5, return_eigenvalues=True)
     ids, X = read_embedding(out / f"P{P}")
     assert ids.tolist() == list(range(34))
@@ -87,10 +79,10 @@ def test_every_option_weighted_components_and_string_ids(spark, tmp_path):
     assert np.max(np.abs(X - W)) <= TOL * np.max(np.abs(W))
 
 
-def test_rerun_and_retried_task_give_the_same_bytes(spark, karate, spectral_runs, tmp_path):
+def test_rerun_and_retried_task_give_the_same_bytes(spark, karate_edges, spectral_runs, tmp_path):
     from spark_jobs import embed
 
-    path, _ = karate
+    path, _ = karate_edges
     out, _ = spectral_runs
     spark.conf.set(embed.FAIL_CONF, "ritz:once")  # the stage whose sums feed the driver
     spark.conf.set(embed.MARKER_CONF, str(tmp_path / "marker"))
@@ -111,10 +103,10 @@ def test_rerun_and_retried_task_give_the_same_bytes(spark, karate, spectral_runs
     (dict(dim=40), "dim must be at most n - 1 = 33"),
     (dict(params={"eigenvalue_power": "-1"}), "eigenvalue_power must be >= 0"),
 ])
-def test_bad_input_fails_before_any_output(spark, karate, tmp_path, kwargs, message):
+def test_bad_input_fails_before_any_output(spark, karate_edges, tmp_path, kwargs, message):
     from spark_jobs import embed
 
-    path, _ = karate
+    path, _ = karate_edges
     kwargs = {"dim": 8, **kwargs}
     with pytest.raises(ValueError, match=message):
         embed.run(spark, str(path), str(tmp_path / "out"), method="spectral", partitions=4,
