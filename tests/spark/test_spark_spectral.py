@@ -79,6 +79,22 @@ def test_every_option_weighted_components_and_string_ids(spark, tmp_path):
     assert np.max(np.abs(X - W)) <= TOL * np.max(np.abs(W))
 
 
+def test_one_round_of_a_degree_one_filter_without_regularisation(spark, karate_edges, tmp_path):
+    """The shortest iteration (one product and Rayleigh–Ritz, no previous block to carry, no
+    rank-one term) on the connected karate graph."""
+    from spark_jobs import embed
+
+    path, g = karate_edges
+    params = {"rounds": "1", "degree": "1", "regularization": "0", "oversampling": "2"}
+    meta = embed.run(spark, str(path), str(tmp_path / "out"), method="spectral", partitions=4,
+                     dim=6, seed=1, params=params)
+    want = ge.spectral(g, dim=6, random_state=1, rounds=1, degree=1, regularization=0.0,
+                       oversampling=2)
+    ids, X = read_embedding(tmp_path / "out")
+    assert meta["stats"]["products"] == 2
+    assert np.max(np.abs(X - single(ids, g, want))) <= TOL
+
+
 def test_rerun_and_retried_task_give_the_same_bytes(spark, karate_edges, spectral_runs, tmp_path):
     from spark_jobs import embed
 
