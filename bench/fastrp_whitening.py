@@ -1,6 +1,8 @@
 """FastRP's embedding with its principal directions partly whitened, on validation splits.
 
     python bench/fastrp_whitening.py [--shuffles 10] [--datasets ...]
+    python bench/fastrp_whitening.py --dim 512 --normalize none --datasets blogcatalog --shuffles 3
+        # the main job's raw-vector protocol
     bench/.venv-peers/bin/python bench/fastrp_whitening.py   # adds the PyPI fastrp reference
 
 FastRP at its defaults (dim 128) collapses on small dense graphs: a few principal directions hold
@@ -10,8 +12,10 @@ unchanged up to a rotation; γ = 1: whitened; γ = 0.5: ProNE's ``U·sqrt(S)``) 
 step. Each γ of ``GAMMAS`` (declared before any run) on validation splits of every bundled
 labelled graph (``node_classification(..., validation=True)``: every training part split again,
 20 % validates, test parts never read), Micro-F1 at 10 / 50 / 90 %, with the PyPI ``fastrp``
-package's embedding as a reference row where it is installed. Writes
-bench/results/fastrp_whitening.json and .md.
+package's embedding as a reference row where it is installed. ``--dim`` and ``--normalize``
+(the classifier's row normalisation: l2, or none as ``graphembed evaluate`` scores) change the
+protocol. Writes bench/results/fastrp_whitening[_dimD_NORM].json and .md (the suffix when either
+differs from dim 128, l2).
 """
 
 import argparse
@@ -42,6 +46,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shuffles", type=int, default=10)
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--normalize", default="l2", choices=("l2", "none"))
     args = ap.parse_args()
 
     import numba
@@ -59,27 +65,30 @@ def main():
     rows = []
     for name in args.datasets:
         ds = datasets.load(name)
-        E = ge.fastrp(ds.graph, dim=128, random_state=0)
+        E = ge.fastrp(ds.graph, dim=args.dim, random_state=0)
         cands = [(f"graphembed fastrp, γ = {g}", whiten(E, g) if g else E) for g in GAMMAS]
         if FastRP is not None:
-            model = FastRP(128, seed=0)
+            model = FastRP(args.dim, seed=0)
             model.fit(sp.csr_matrix(ds.graph.to_scipy().astype(np.float64)))
             cands.append(("PyPI fastrp (reference)", np.asarray(model.embeddings_)))
         for label, X in cands:
             res = node_classification(X, ds.labels, train_ratios=(0.1, 0.5, 0.9),
                                       repeats=args.shuffles, random_state=0, C=1.0,
-                                      normalize="l2", validation=True)
+                                      normalize=args.normalize, validation=True)
             by = [float(res.mean(r, "micro_f1")) for r in (0.1, 0.5, 0.9)]
             rows.append({"dataset": name, "setting": label, "micro_f1": by})
             print(f"{name:14s} {label:32s} " + " ".join(f"{v:.4f}" for v in by), flush=True)
-    record = {"rows": rows, "shuffles": args.shuffles, "gammas": GAMMAS, "versions": versions(),
+    record = {"rows": rows, "shuffles": args.shuffles, "gammas": GAMMAS, "dim": args.dim,
+              "normalize": args.normalize, "versions": versions(),
               "threads": numba.get_num_threads(), "load_average": os.getloadavg()}
-    out = HERE / "results" / "fastrp_whitening"
+    suffix = "" if (args.dim, args.normalize) == (128, "l2") else \
+        f"_dim{args.dim}_{args.normalize}"
+    out = HERE / "results" / f"fastrp_whitening{suffix}"
     with open(f"{out}.json", "w") as fh:
         json.dump(record, fh, indent=1)
     lines = ["# FastRP, principal directions partly whitened (bench/fastrp_whitening.py)", "",
-             f"dim 128, FastRP defaults, validation Micro-F1 at 10 / 50 / 90 %, {args.shuffles} "
-             "shuffles (test parts never read), l2 rows, C = 1; "
+             f"dim {args.dim}, FastRP defaults, validation Micro-F1 at 10 / 50 / 90 %, "
+             f"{args.shuffles} shuffles (test parts never read), rows {args.normalize}, C = 1; "
              f"{record['threads']} threads, load {record['load_average'][0]:.1f}.", "",
              "| data set | setting | 10 % | 50 % | 90 % |", "|---|---|---|---|---|"]
     for r in rows:
