@@ -421,14 +421,10 @@ def _vector_batch_rows(dim):
     return stream_batch_rows(dim, 6 << 20)
 
 
-def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
-    """``mapInArrow`` body before the steps: for each partition in ``batches`` (its owned rows,
-    ``part, li, node, key, degree``, any order), ``N_0`` and ``E_0`` of its owned rows; writes
-    ``owned/``, ``E0/`` and ``vec1/`` (the vectors the first step reads: owned rows and the
-    copies its fan-out names) and yields :data:`EXCHANGE_INDEX_SCHEMA`. Time O((n + f)·dim);
-    memory O(n·dim) for the partition's ``n`` owned rows plus one section of its fan-out."""
-    import pyarrow as pa
-
+def owned_partitions(batches):
+    """``(part, node, key, degree)`` of each partition in ``batches`` (its owned rows ``part, li,
+    node, key, degree``, any order), each array in row (``li``) order. Raises ValueError when a
+    partition's rows are not numbered 0..n−1."""
     cols = {c: [] for c in ("part", "li", "node", "key", "degree")}
     for b in batches:
         if b.num_rows:
@@ -437,7 +433,6 @@ def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
     if not cols["part"]:
         return
     arr = {c: np.concatenate(v) for c, v in cols.items()}
-    rows_out = int(batch_rows or _vector_batch_rows(settings["dim"]))
     for p in np.unique(arr["part"]).tolist():
         sel = arr["part"] == p
         n = int(sel.sum())
@@ -446,6 +441,34 @@ def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
             raise ValueError(f"partition {p}: its owned rows are not numbered 0..{n - 1}")
         node, key, degree = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n))
         node[li], key[li], degree[li] = arr["node"][sel], arr["key"][sel], arr["degree"][sel]
+        yield p, node, key, degree
+
+
+def batch_parts(batches):
+    """The partitions a step's ``batches`` (``part``) name, in increasing order."""
+    got = [np.unique(_np(b, "part", np.int64)) for b in batches if b.num_rows]
+    return np.unique(np.concatenate(got)).tolist() if got else []
+
+
+def read_owned(layout, part, n):
+    """``(node, ukey, degree)`` of partition ``part``'s ``n`` owned rows, from ``owned/``."""
+    import pyarrow as pa
+
+    t = pa.Table.from_batches(list(_read_file(layout.owned(), part, rows=n,
+                                              batch_rows=max(n, 1))))
+    return _np(t, "node", np.int64), _np(t, "ukey", np.int64), _np(t, "degree", np.float64)
+
+
+def exchange_initial(batches, *, settings, layout, fanout, batch_rows=None):
+    """``mapInArrow`` body before the steps: for each partition in ``batches`` (its owned rows,
+    ``part, li, node, key, degree``, any order), ``N_0`` and ``E_0`` of its owned rows; writes
+    ``owned/``, ``E0/`` and ``vec1/`` (the vectors the first step reads: owned rows and the
+    copies its fan-out names) and yields :data:`EXCHANGE_INDEX_SCHEMA`. Time O((n + f)·dim);
+    memory O(n·dim) for the partition's ``n`` owned rows plus one section of its fan-out."""
+    import pyarrow as pa
+
+    rows_out = int(batch_rows or _vector_batch_rows(settings["dim"]))
+    for p, node, key, degree in owned_partitions(batches):
         ukey = stream_sort_key(key)
         N = _initial_rows(key, degree, settings)
         E = np.zeros_like(N)
@@ -503,14 +526,11 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
     rows_out = int(batch_rows or _vector_batch_rows(dim))
     if hasattr(index, "value"):
         index = index.value
-    parts = [np.unique(_np(b, "part", np.int64)) for b in batches if b.num_rows]
-    for p in (np.unique(np.concatenate(parts)).tolist() if parts else []):
+    for p in batch_parts(batches):
         if p not in owned_counts:
             raise ValueError(f"partition {p} is not in owned_counts")
         n = int(owned_counts[p])
-        owned = pa.Table.from_batches(list(_read_file(layout.owned(), p, rows=n,
-                                                      batch_rows=max(n, 1))))
-        ukey, degree = _np(owned, "ukey", np.int64), _np(owned, "degree", np.float64)
+        node, ukey, degree = read_owned(layout, p, n)
         acc = np.zeros((n, dim), np.float32)
         stream = read_merged(layout.vectors(step), p, index.get(p, []), dim,
                              chunk_rows=rows_out)
@@ -527,7 +547,6 @@ def exchange_step(batches, *, settings, step, layout, index, owned_counts, arcs,
             acc *= _inverse(degree)[:, None]
         _add_normalized(E, acc, alpha, settings["normalize"])
         if last:
-            node = _np(owned, "node", np.int64)
             for a in range(0, n, rows_out):
                 b = min(n, a + rows_out)
                 yield pa.RecordBatch.from_arrays(

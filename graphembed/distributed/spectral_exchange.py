@@ -41,10 +41,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrow import _np, vectors_to_arrow
+from .arrow import vectors_to_arrow
 from .fastrp_exchange import (
     ExchangeLayout,
     _accumulate,
+    batch_parts,
+    owned_partitions,
+    read_owned,
     _fanout_chunks,
     _index_batch,
     _read_file,
@@ -53,7 +56,7 @@ from .fastrp_exchange import (
     read_merged,
     write_vectors,
 )
-from .fastrp_merge import _ArcCursor, _filesystem
+from .fastrp_merge import _ArcCursor
 from .fastrp_stream import stream_sort_key, vectors_from_binary, vectors_to_binary
 
 #: A product stage's output: the sections it wrote (as exact FastRP's steps).
@@ -128,42 +131,26 @@ class SpectralLayout(ExchangeLayout):
 
 
 def write_stats(directory, part, values):
-    """Partition ``part``'s float64 sums to ``directory/part-NNNNN.f64`` (raw little-endian,
-    written under a temporary name and renamed, so a retried task rewrites the same bytes and a
-    reader never sees half a file)."""
-    import uuid
+    """Partition ``part``'s float64 sums, one Parquet row (exact FastRP's file writer: a
+    temporary name renamed at the end, so a retried task rewrites the same file and a reader
+    never sees half of one)."""
+    import pyarrow as pa
 
-    fs, root = _filesystem(directory)
-    fs.create_dir(root, recursive=True)
-    temp = f"{root}/.part-{int(part):05d}.{uuid.uuid4().hex}.tmp"
-    try:
-        with fs.open_output_stream(temp) as out:
-            out.write(np.ascontiguousarray(values, "<f8").tobytes())
-        fs.move(temp, f"{root}/part-{int(part):05d}.f64")
-    except BaseException:
-        try:
-            fs.delete_file(temp)
-        except OSError:
-            pass
-        raise
+    _write_file(directory, part, [pa.table({"sums": pa.array(
+        [np.ascontiguousarray(values, "<f8").tobytes()], pa.binary())})])
 
 
 def read_stats(directory, parts, length):
     """The sums of every partition in ``parts`` added in increasing partition order (the
     driver's reduction; one partition's array held at a time). Raises ValueError when a file is
     missing or not ``length`` values (a task that did not run, or a stale directory)."""
-    fs, root = _filesystem(directory)
     total = None
     for p in sorted(int(q) for q in parts):
-        path = f"{root}/part-{p:05d}.f64"
-        try:
-            with fs.open_input_file(path) as f:
-                v = np.frombuffer(f.read(), "<f8")
-        except (FileNotFoundError, OSError) as exc:
-            raise ValueError(f"partition {p}: its sums {path} were not written ({exc})") from exc
+        batch = next(iter(_read_file(directory, p, rows=1, batch_rows=1)))
+        v = np.frombuffer(batch.column("sums")[0].as_py(), "<f8")
         if len(v) != length:
-            raise ValueError(f"partition {p}: {path} holds {len(v)} values, {length} expected "
-                             "(a stale file)")
+            raise ValueError(f"partition {p}: its sums under {directory} hold {len(v)} values, "
+                             f"{length} expected (a stale file)")
         total = v.copy() if total is None else total + v
     return total
 
@@ -186,18 +173,6 @@ def _cube_sum(X):
     return out
 
 
-def _owned(layout, p, n):
-    import pyarrow as pa
-
-    t = pa.Table.from_batches(list(_read_file(layout.owned(), p, rows=n, batch_rows=max(n, 1))))
-    return _np(t, "node", np.int64), _np(t, "ukey", np.int64), _np(t, "degree", np.float64)
-
-
-def _parts(batches):
-    got = [np.unique(_np(b, "part", np.int64)) for b in batches if b.num_rows]
-    return np.unique(np.concatenate(got)).tolist() if got else []
-
-
 def _one_blas_thread():
     """Single-threaded BLAS inside a task (graphembed.spectral's own guard): a task's products and
     sums then round the same way whatever cores its executor has."""
@@ -216,24 +191,10 @@ def spectral_initial(batches, *, settings, layout, fanout, batch_rows=None):
 
     from .._kernels.fastrp import fill_signs
 
-    cols = {c: [] for c in ("part", "li", "node", "key", "degree")}
-    for b in batches:
-        if b.num_rows:
-            for c in cols:
-                cols[c].append(_np(b, c, np.float64 if c == "degree" else np.int64))
-    if not cols["part"]:
-        return
-    arr = {c: np.concatenate(v) for c, v in cols.items()}
     b_cols = settings["b"]
     rows_out = int(batch_rows or _vector_batch_rows(b_cols))
-    for p in np.unique(arr["part"]).tolist():
-        sel = arr["part"] == p
-        n = int(sel.sum())
-        li = arr["li"][sel]
-        if not np.array_equal(np.sort(li), np.arange(n)):
-            raise ValueError(f"partition {p}: its owned rows are not numbered 0..{n - 1}")
-        node, key, degree = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
-        node[li], key[li], degree[li] = arr["node"][sel], arr["key"][sel], arr["degree"][sel]
+    for p, node, key, degree in owned_partitions(batches):
+        n = len(node)
         ukey = stream_sort_key(key)
         X = np.empty((n, b_cols), np.float32)
         fill_signs(key.view(np.uint64), np.uint64(settings["random_state"]), 1.0, X,
@@ -312,11 +273,11 @@ def spectral_step(batches, *, settings, stage, layout, index, owned_counts, arcs
         index = index.value
     a32, b32, g32 = np.float32(a), np.float32(bb), np.float32(g)
     t32 = np.asarray(t, np.float32)
-    for p in _parts(batches):
+    for p in batch_parts(batches):
         if p not in owned_counts:
             raise ValueError(f"partition {p} is not in owned_counts")
         n = int(owned_counts[p])
-        _, ukey, degree = _owned(layout, p, n)
+        _, ukey, degree = read_owned(layout, p, n)
         dih = inverse_sqrt_degrees(degree, settings["alpha"])
         out = np.zeros((n, b_cols), np.float32)
         with _one_blas_thread():
@@ -364,7 +325,7 @@ def spectral_signs(batches, *, settings, stage, layout, index, owned_counts, rot
     rows_out = int(batch_rows or _vector_batch_rows(b_cols))
     if hasattr(index, "value"):
         index = index.value
-    for p in _parts(batches):
+    for p in batch_parts(batches):
         n = int(owned_counts[p])
         with _one_blas_thread():
             X = _read_block(layout, stage, p, n, _own_sources(index, p), b_cols, rotate,
@@ -386,9 +347,9 @@ def spectral_finish(batches, *, settings, stage, layout, index, owned_counts, ro
     if hasattr(index, "value"):
         index = index.value
     scale = np.asarray(col_scale, np.float32)
-    for p in _parts(batches):
+    for p in batch_parts(batches):
         n = int(owned_counts[p])
-        node, _, degree = _owned(layout, p, n)
+        node, _, degree = read_owned(layout, p, n)
         dih = inverse_sqrt_degrees(degree, settings["alpha"])
         with _one_blas_thread():
             X = _read_block(layout, stage, p, n, _own_sources(index, p), b_cols, rotate,

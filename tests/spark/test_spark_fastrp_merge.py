@@ -17,6 +17,8 @@ import pytest
 import graphembed as ge
 from graphembed import distributed as D
 
+from .test_spark_jobs import read_embedding
+
 
 def _fan(li, dest, ukey, pieces=1):
     """``(li, dest)`` fan-out rows in the fan-out file's order, ``(dest, ukey[li])``, cut into
@@ -395,39 +397,20 @@ def test_arc_writer_sorts_its_rows_whatever_order_they_come_in(tmp_path):
 FAST = {"iteration_weights": "0,1,4"}
 
 
-def _read(path):
-    import pyarrow.parquet as pq
-
-    t = pq.read_table(str(path))
-    ids = t.column("node_id").to_numpy()
-    X = np.asarray(t.column("embedding").to_pylist(), dtype=np.float32)
-    order = np.argsort(ids)
-    return ids[order], X[order]
-
-
-@pytest.fixture(scope="module")
-def karate(tmp_path_factory):
-    import pandas as pd
-
-    e = np.array(nx.karate_club_graph().edges, dtype=np.int64)
-    path = tmp_path_factory.mktemp("karate_merge") / "edges.parquet"
-    pd.DataFrame({"src": e[:, 0], "dst": e[:, 1]}).to_parquet(path)
-    return path, ge.as_csr((e[:, 0], e[:, 1]))
-
-
 @pytest.mark.spark
 @pytest.mark.parametrize("stage", [
     "arcs",
     pytest.param("fanout", marks=pytest.mark.slow),
     pytest.param("propagate", marks=pytest.mark.slow),
 ])
-def test_task_killed_mid_write_is_retried_with_identical_output(spark, karate, tmp_path, stage):
+def test_task_killed_mid_write_is_retried_with_identical_output(spark, karate_edges, tmp_path,
+                                                                stage):
     """A task of the stage that writes the arc files (or the fan-out files, or a step) fails
     half way through its first attempt, its file half written; Spark retries it, and the output
     is bit for bit that of an undisturbed run, with no temporary file left behind."""
     from spark_jobs import embed
 
-    path, g = karate
+    path, g = karate_edges
     clean = embed.run(spark, str(path), str(tmp_path / "clean"), method="fastrp", partitions=4,
                       dim=16, seed=3, params=FAST)
     marker = tmp_path / "marker"
@@ -440,8 +423,8 @@ def test_task_killed_mid_write_is_retried_with_identical_output(spark, karate, t
         spark.conf.unset(embed.FAIL_CONF)
         spark.conf.unset(embed.MARKER_CONF)
     assert any(n.startswith(f"{stage}-") and "-a0-mid-" in n for n in os.listdir(marker))
-    ids0, X0 = _read(tmp_path / "clean")
-    ids1, X1 = _read(tmp_path / "retried")
+    ids0, X0 = read_embedding(tmp_path / "clean")
+    ids1, X1 = read_embedding(tmp_path / "retried")
     assert np.array_equal(ids0, ids1) and X0.tobytes() == X1.tobytes()
     want = ge.fastrp(g, dim=16, random_state=3, iteration_weights=(0, 1, 4))
     assert np.max(np.abs(X1 - want[g.index_of(ids1)])) <= 1e-5
