@@ -18,6 +18,9 @@ For a graph with adjacency ``S`` (weights > 0), weighted degrees ``deg = S·1``:
    when ``normalize=True`` (zero rows stay zero) and is the identity otherwise. The normalised
    rows only enter the sum: ``N_i`` itself is propagated un-normalised, as in the paper's code.
 6. ``standardize=True``: every column of ``E`` is shifted to mean 0 and scaled to variance 1.
+7. The degree channel (``degree_share`` > 0): every node of degree > 0 gets ``c·z_v·u`` added,
+   ``z`` its standardised log-degree, ``u`` a seeded unit vector, ``c² = degree_share · V``
+   with ``V`` E's total column variance (:mod:`graphembed._finish`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+from . import _finish
 from ._estimator import ParamsMixin
 from ._kernels import fastrp as _k
 from ._memory import fastrp_bytes
@@ -53,6 +57,9 @@ DEFAULT_DIM = 512
 DEFAULT_ITERATION_WEIGHTS = (0.0, 0.0, 1.0, 6.67, 20.0)
 DEFAULT_NORMALIZATION_STRENGTH = -0.25
 DEFAULT_SPARSITY = 3.0
+#: Share of the embedding's variance given to the degree channel (:mod:`graphembed._finish`),
+#: chosen on validation splits of every bundled labelled graph: bench/fastrp_degree.py.
+DEFAULT_DEGREE_SHARE = 0.04
 
 _MASK64 = (1 << 64) - 1
 
@@ -206,6 +213,7 @@ def fastrp(
     normalize=True,
     standardize=True,
     self_influence=0.0,
+    degree_share=DEFAULT_DEGREE_SHARE,
     direction="out",
     features=None,
     feature_ratio=0.0,
@@ -222,7 +230,8 @@ def fastrp(
     The defaults were chosen on validation splits of BlogCatalog (test parts never read): dim
     512, s = 3, k = 5 with weights (0, 0, 1, 6.67, 20), β = −0.25, mean transition,
     per-iteration normalisation and final standardisation — the paper's BlogCatalog weights with
-    one more step, and milder degree damping. For large graphs choose ``dim`` by memory (see
+    one more step, and milder degree damping; the degree channel's share 0.04 on validation
+    splits of every bundled labelled graph. For large graphs choose ``dim`` by memory (see
     Notes): dim 128 costs a quarter and scores about 0.02–0.035 Micro-F1 lower on BlogCatalog.
 
     Parameters
@@ -250,6 +259,12 @@ def fastrp(
         is the column mean after standardisation). A constant column is only centred.
     self_influence : float
         α_0, the weight of the node's own (degree-weighted, normalised) random row.
+    degree_share : float in [0, 1]
+        Share of the embedding's variance given to the degree channel: every node of degree
+        > 0 gets its standardised log-degree added along one seeded unit direction (see
+        :mod:`graphembed._finish`). Propagation averages a node's own degree away; structural
+        roles need it, community labels are indifferent to it (bench/fastrp_degree.py). 0 turns
+        it off. Cost O(n·dim) (one more pass over E when ``standardize=False``).
     direction : {"out", "in", "both"}
         Directed graphs only: propagate along out-edges (node ← its successors), in-edges
         (node ← its predecessors), or both (the graph symmetrised as by
@@ -282,7 +297,8 @@ def fastrp(
     Time O(k·nnz·dim + n·dim); memory the CSR graph plus two n × dim float32 buffers (the
     result is written into one of them) and, during the first step, one n × dim int8 array;
     three float32 buffers when a weight other than the last two is nonzero, or with
-    ``self_influence``, ``features`` or ``projection``. Never anything n × n.
+    ``self_influence``, ``features`` or ``projection``; O(n) more for the degree channel.
+    Never anything n × n.
 
     Examples
     --------
@@ -296,16 +312,16 @@ def fastrp(
         graph, dim=dim, iteration_weights=iteration_weights,
         normalization_strength=normalization_strength, sparsity=sparsity,
         transition=transition, normalize=normalize, standardize=standardize,
-        self_influence=self_influence, direction=direction, features=features,
-        feature_ratio=feature_ratio, projection=projection, random_state=random_state,
-        num_threads=num_threads, keep_iterations=False,
+        self_influence=self_influence, degree_share=degree_share, direction=direction,
+        features=features, feature_ratio=feature_ratio, projection=projection,
+        random_state=random_state, num_threads=num_threads, keep_iterations=False,
     )
     return E
 
 
 def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, transition,
-            normalize, standardize, self_influence, direction, features, feature_ratio,
-            projection, random_state, num_threads, keep_iterations):
+            normalize, standardize, self_influence, degree_share, direction, features,
+            feature_ratio, projection, random_state, num_threads, keep_iterations):
     """The computation behind :func:`fastrp` and :class:`FastRP`; returns (E, state)."""
     dim = check_int("dim", dim, minimum=1)
     weights = _check_iteration_weights(iteration_weights)
@@ -315,6 +331,7 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
     normalize = _check_bool("normalize", normalize)
     standardize = _check_bool("standardize", standardize)
     alpha0 = check_float("self_influence", self_influence)
+    share = check_float("degree_share", degree_share, minimum=0.0, maximum=1.0)
     feature_ratio = check_float("feature_ratio", feature_ratio, minimum=0.0, maximum=1.0)
     seed = check_seed("random_state", random_state)
     n = graph.n
@@ -398,13 +415,19 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
             if keep_iterations and i < k - 1:
                 kept.append(_unpermute(P, order))
         del P, Q
-        mean = scale = None
+        mean = scale = var = None
         nz = deg > 0
         e_chunks = _k.row_chunks(graph.indptr, _CHUNK_TARGET)
         if standardize:
-            mean, scale, finite = _standardize(E, nz, e_chunks)
+            mean, scale, var, finite = _finish.standardize(E, nz, e_chunks)
         else:
             finite = _k.all_finite(E, e_chunks)
+            if finite and share:
+                var = _finish.column_stats(E, nz, e_chunks)[2]
+        channel = None
+        if finite and share:
+            channel = _finish.channel_of(share, dim, seed, deg, var, standardize)
+            _finish.add(E, deg, channel)
     if not finite:
         raise FloatingPointError(
             "the embedding overflowed float32 (values grew like degree**k); use "
@@ -413,7 +436,7 @@ def _fastrp(graph, *, dim, iteration_weights, normalization_strength, sparsity, 
     L_orig = np.empty_like(L)
     L_orig[order] = L
     state = {"degrees": deg, "L": L_orig, "mean": mean, "scale": scale, "iterations": kept,
-             "sparsity": s, "feature_columns": d_f}
+             "sparsity": s, "feature_columns": d_f, "degree_channel": channel}
     return E, state
 
 
@@ -432,7 +455,8 @@ class FastRP(ParamsMixin):
     Parameters
     ----------
     dim, iteration_weights, normalization_strength, sparsity, transition, normalize,
-    standardize, self_influence, direction, feature_ratio, random_state, num_threads
+    standardize, self_influence, degree_share, direction, feature_ratio, random_state,
+    num_threads
         As in :func:`fastrp`.
     inductive : bool
         Keep what :meth:`transform` needs (memory: k n × dim float32 arrays).
@@ -474,6 +498,7 @@ class FastRP(ParamsMixin):
         normalize=True,
         standardize=True,
         self_influence=0.0,
+        degree_share=DEFAULT_DEGREE_SHARE,
         direction="out",
         feature_ratio=0.0,
         inductive=False,
@@ -488,6 +513,7 @@ class FastRP(ParamsMixin):
         self.normalize = normalize
         self.standardize = standardize
         self.self_influence = self_influence
+        self.degree_share = degree_share
         self.direction = direction
         self.feature_ratio = feature_ratio
         self.inductive = inductive
@@ -506,7 +532,8 @@ class FastRP(ParamsMixin):
             graph, dim=self.dim, iteration_weights=self.iteration_weights,
             normalization_strength=self.normalization_strength, sparsity=self.sparsity,
             transition=self.transition, normalize=self.normalize, standardize=self.standardize,
-            self_influence=self.self_influence, direction=self.direction, features=features,
+            self_influence=self.self_influence, degree_share=self.degree_share,
+            direction=self.direction, features=features,
             feature_ratio=self.feature_ratio, projection=projection,
             random_state=self.random_state, num_threads=self.num_threads,
             keep_iterations=_check_bool("inductive", self.inductive),
@@ -520,6 +547,7 @@ class FastRP(ParamsMixin):
         self._graph = graph
         self._iterations = state["iterations"] if self.inductive else None
         self._feature_columns = state["feature_columns"]
+        self._degree_channel = state["degree_channel"]
         self._fit_params = dict(
             dim=int(self.dim), weights=_check_iteration_weights(self.iteration_weights),
             beta=float(self.normalization_strength), transition=self.transition,
@@ -540,7 +568,8 @@ class FastRP(ParamsMixin):
         graph plus the arcs ``x → v`` (``v`` fitted nodes): its vector is built from its
         neighbours' stored rows ``N_0..N_{k-1}``, and the fitted nodes are left unchanged
         (their rows do not see ``x``). With ``standardize=True`` the fitted ``mean_`` and
-        ``scale_`` are applied. Needs ``inductive=True`` at fit time.
+        ``scale_`` are applied, and the degree channel with the fitted graph's statistics.
+        Needs ``inductive=True`` at fit time.
 
         Parameters
         ----------
@@ -600,7 +629,7 @@ class FastRP(ParamsMixin):
             if p["standardize"]:
                 keep = deg > 0
                 _k.standardize_rows(E, keep, self.mean_, 1.0 / self.scale_, chunks)
-        return E
+        return _finish.add(E, deg, self._degree_channel)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -665,25 +694,6 @@ def _initial_vectors(keys, dim, s, seed, feats, d_f, proj):
               False)
         X[:, d_r:] = FP
     return X
-
-
-def _standardize(E, keep, chunks):
-    """Standardise the rows ``keep`` of E column-wise in place; returns (mean, scale)."""
-    dim = E.shape[1]
-    zero = np.zeros(dim, dtype=np.float64)
-    sums, _, counts = _k.column_moments(E, keep, zero, chunks)
-    count = int(counts.sum())
-    if count == 0:
-        return zero, np.ones(dim), bool(_k.all_finite(E, chunks))
-    mean = sums.sum(axis=0) / count
-    if not np.isfinite(mean).all():  # an inf or NaN anywhere in a kept row poisons its column
-        return mean, np.ones(dim), False
-    _, squares, _ = _k.column_moments(E, keep, mean, chunks)
-    var = squares.sum(axis=0) / count
-    scale = np.sqrt(var)
-    scale[~(scale > 0)] = 1.0
-    _k.standardize_rows(E, keep, mean, 1.0 / scale, chunks)
-    return mean, scale, True
 
 
 def _feature_seed(seed):

@@ -211,6 +211,8 @@ register(Method(
         "normalize": Param(None, _bool, "row L2 normalisation of every iteration: true/false"),
         "standardize": Param(None, _bool, "final column standardisation: true/false"),
         "self_influence": Param(0.0, _number(), "weight α0 of the initial random vectors"),
+        "degree_share": Param(None, _number(), "variance share of the log-degree channel, e.g. "
+                              "0.02; 0 turns it off"),
         "direction": Param("out", _choice("out", "in", "both"), "directed graphs: out, in or both"),
     },
     dim=512,  # graphembed.fastrp.DEFAULT_DIM (a test keeps the two equal)

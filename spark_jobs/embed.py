@@ -415,20 +415,12 @@ def fastrp_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num_n
                               arcs=D.PartFileReader(arc_dir, arc_counts), fanout=fan_reader,
                               weighted=weighted, timings=timings, written=written)
     t0 = time.perf_counter()
-    mean = scale = None
-    if settings["standardize"]:
-        m1 = state.mapInArrow(functools.partial(D.moments_batches, dim=dim), D.MOMENTS_SCHEMA)
-        rows1 = m1.collect()
-        count = sum(r["count"] for r in rows1)
-        import numpy as np
-
-        sums = np.sum([r["sums"] for r in rows1], axis=0)
-        center = sums / count if count else np.zeros(dim)
-        m2 = state.mapInArrow(functools.partial(D.moments_batches, dim=dim, center=center),
-                              D.MOMENTS_SCHEMA)
-        squares = np.sum([r["squares"] for r in m2.collect()], axis=0)
-        mean, scale = D.standardize_scale(count, sums, squares)
-    out = state.mapInArrow(functools.partial(D.finish_batches, dim=dim, mean=mean, scale=scale),
+    mean, scale, channel = D.finish_parameters(
+        lambda center: [r.asDict() for r in state.mapInArrow(
+            functools.partial(D.moments_batches, dim=dim, center=center),
+            D.MOMENTS_SCHEMA).collect()], settings=settings)
+    out = state.mapInArrow(functools.partial(D.finish_batches, dim=dim, mean=mean, scale=scale,
+                                             channel=channel),
                            "node long, embedding array<float>")
     timings["fastrp_standardize"] = time.perf_counter() - t0
     return out, {"settings": settings, "ghost_pairs": int(n_ghosts), "steps": k,

@@ -166,6 +166,10 @@ SETTINGS = [
     # vectors reaches E directly (with normalize it cancels in the self-influence term)
     {"normalize": "false", "self_influence": "0.7", "normalization_strength": "-0.8",
      "iteration_weights": "1,2"},
+    # the degree channel: global log-degree moments, with and without standardisation
+    {"degree_share": "0.2"},
+    {"degree_share": "0.1", "standardize": "false"},
+    {"degree_share": "0"},
 ]
 
 
@@ -208,7 +212,8 @@ def test_fastrp_on_components_equals_separate_runs():
     G = nx.disjoint_union_all(comps)
     g = ge.as_csr(G, weight=None)
     parts = np.concatenate([np.full(len(c), i) for i, c in enumerate(comps)])
-    params = {"standardize": "false"}  # standardisation is a global statistic
+    # standardisation and the degree channel use global statistics
+    params = {"standardize": "false", "degree_share": "0"}
     E, stats = D.fastrp_partitioned(g, parts, dim=16, params=params)
     assert stats["vectors_exchanged"] == 0
     start = 0

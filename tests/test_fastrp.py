@@ -10,7 +10,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import graphembed as ge
+from graphembed._finish import direction as degree_direction
 from graphembed.fastrp import (
+    DEFAULT_DEGREE_SHARE,
     DEFAULT_ITERATION_WEIGHTS,
     DEFAULT_NORMALIZATION_STRENGTH,
     FastRP,
@@ -28,7 +30,7 @@ from conftest import all_graphs, random_graphs
 def dense_fastrp(G, X0, *, iteration_weights=DEFAULT_ITERATION_WEIGHTS,
                  beta=DEFAULT_NORMALIZATION_STRENGTH,
                  transition="mean", normalize=True, standardize=True, self_influence=0.0,
-                 direction="out"):
+                 direction="out", degree_share=DEFAULT_DEGREE_SHARE, seed=0):
     """The spec, step by step, on the dense adjacency of a networkx graph (node order G.nodes)."""
     nodes = list(G.nodes)
     S = nx.to_numpy_array(G, nodelist=nodes, weight="weight", dtype=np.float64)
@@ -63,6 +65,15 @@ def dense_fastrp(G, X0, *, iteration_weights=DEFAULT_ITERATION_WEIGHTS,
             sd = E[keep].std(axis=0)
             sd[~(sd > 0)] = 1.0
             E[keep] = (E[keep] - mu) / sd
+    keep = deg > 0
+    if degree_share and keep.any():  # the degree channel: standardised log-degree along u
+        var = E[keep].var(axis=0)
+        V = np.count_nonzero(var > 0) if standardize else var.sum()
+        z = np.log(deg[keep])
+        if z.std() > 0 and V > 0:
+            z = (z - z.mean()) / z.std()
+            u = degree_direction(E.shape[1], seed)
+            E[keep] += np.sqrt(degree_share * V) * np.outer(z, u)
     return E
 
 
@@ -114,6 +125,10 @@ OPTIONS = [
     {"beta": 0.3, "iteration_weights": (1.0, 0.01)},
     {"beta": -1.0, "iteration_weights": (2.0,), "self_influence": -1.0},
     {"iteration_weights": (0.5, -1.0, 2.0, 0.0, 3.0, 1.0)},
+    {"degree_share": 0.0},
+    {"degree_share": 0.3},
+    {"degree_share": 0.05, "standardize": False},
+    {"degree_share": 1.0, "transition": "sum", "normalize": False},
 ]
 
 
@@ -161,7 +176,7 @@ def test_random_initial_vectors_are_random_rows_of_node_keys():
         s = np.sqrt(g.n) if sparsity == "sqrt" else sparsity
         R = random_rows(g.node_keys(), 32, sparsity=s, random_state=seed)
         E = fastrp(H, dim=32, sparsity=sparsity, random_state=seed, self_influence=0.5)
-        close(E, dense_fastrp(H, R, self_influence=0.5))
+        close(E, dense_fastrp(H, R, self_influence=0.5, seed=seed))
 
 
 def test_features():
@@ -181,7 +196,7 @@ def test_features():
         H = nx.Graph()
         H.add_nodes_from(range(n))
         H.add_edges_from(G.edges)
-        close(E, dense_fastrp(H, X0, self_influence=0.5))
+        close(E, dense_fastrp(H, X0, self_influence=0.5, seed=3))
         # sparse features give the same bytes
         E2 = fastrp(g, dim=dim, features=sp.csr_array(F), feature_ratio=ratio, random_state=3,
                     self_influence=0.5, sparsity=3)
@@ -247,8 +262,9 @@ def test_adding_a_node_does_not_change_other_random_rows():
     G3 = nx.path_graph(6)
     G3.add_edge(100, 101)
     a = fastrp(nx.path_graph(6), dim=16, self_influence=1, iteration_weights=(0.0,),
-               standardize=False)
-    b = fastrp(G3, dim=16, self_influence=1, iteration_weights=(0.0,), standardize=False)
+               standardize=False, degree_share=0.0)
+    b = fastrp(G3, dim=16, self_influence=1, iteration_weights=(0.0,), standardize=False,
+               degree_share=0.0)
     assert a.tobytes() == b[:6].tobytes()
 
 
@@ -281,7 +297,7 @@ def test_propagate_reproduces_fastrp_iterations():
         N = propagate(g.indptr, g.indices, None, N)
         Ns.append(N)
     E = fastrp(g, dim=16, iteration_weights=(0, 0, 1), normalize=False, standardize=False,
-               normalization_strength=-0.64, sparsity=3)
+               normalization_strength=-0.64, sparsity=3, degree_share=0.0)
     assert E.tobytes() == Ns[2].tobytes()
 
 
@@ -297,7 +313,8 @@ def test_byte_identical_across_thread_counts():
     w = rng.uniform(0.1, 3, 30000)
     for g in (ge.as_csr((src, dst), num_nodes=n), ge.as_csr((src, dst, w), num_nodes=n),
               ge.as_csr((src.astype(str), dst.astype(str)))):
-        outs = [fastrp(g, dim=64, num_threads=t, self_influence=0.3).tobytes() for t in (1, 2, 4)]
+        outs = [fastrp(g, dim=64, num_threads=t, self_influence=0.3, degree_share=0.05).tobytes()
+                for t in (1, 2, 4)]
         assert outs[0] == outs[1] == outs[2]
 
 
@@ -350,13 +367,17 @@ def test_isolated_nodes_give_zero_rows():
     G = nx.karate_club_graph()
     G.add_nodes_from(["lonely", "alone"])
     for opts in ({}, {"standardize": False}, {"self_influence": 1.0},
-                 {"transition": "sum", "normalization_strength": 0.5}):
+                 {"transition": "sum", "normalization_strength": 0.5}, {"degree_share": 0.5},
+                 {"degree_share": 0.5, "standardize": False}):
         E = fastrp(G, dim=16, **opts)
         assert np.all(np.isfinite(E))
         assert not E[-2:].any()
         assert np.abs(E[:-2]).sum(axis=1).min() > 0
     # standardisation ignores isolated rows: the others have column mean 0 and variance 1
+    # (the degree channel keeps the means at 0: its z has mean 0 over the same rows)
     E = fastrp(G, dim=16)
+    np.testing.assert_allclose(E[:-2].mean(axis=0), 0, atol=1e-5)
+    E = fastrp(G, dim=16, degree_share=0.0)
     np.testing.assert_allclose(E[:-2].mean(axis=0), 0, atol=1e-5)
     np.testing.assert_allclose(E[:-2].std(axis=0), 1, atol=1e-4)
     # a graph with no edges at all: all zeros
@@ -418,6 +439,7 @@ def test_inductive_equals_full_recomputation(opts):
     G = nx.gnp_random_graph(60, 0.08, seed=4)
     for u, v in G.edges:
         G[u][v]["weight"] = float(rng.uniform(0.5, 2))
+    opts = dict(opts, degree_share=0.0)  # the channel's own test is below
     model = FastRP(dim=16, inductive=True, standardize=False, random_state=9, **opts).fit(G)
     new = {100: [(3, 1.0), (7, 2.5), (50, 0.5)], 101: [(0, 1.0)], 102: []}
     D = nx.DiGraph()
@@ -441,8 +463,8 @@ def test_inductive_equals_full_recomputation(opts):
 
 def test_inductive_with_standardize_uses_fitted_statistics():
     G = nx.karate_club_graph()
-    model = FastRP(dim=16, inductive=True).fit(G)
-    raw = FastRP(dim=16, inductive=True, standardize=False).fit(G)
+    model = FastRP(dim=16, inductive=True, degree_share=0.0).fit(G)
+    raw = FastRP(dim=16, inductive=True, standardize=False, degree_share=0.0).fit(G)
     edges = (np.array([99, 99, 99]), np.array([0, 5, 33]))
     z = model.transform(edges)
     r = raw.transform(edges)
@@ -452,6 +474,86 @@ def test_inductive_with_standardize_uses_fitted_statistics():
     again = raw.transform((np.full(len(nb), -1), np.array(nb),
                            np.array([G[5][v]["weight"] for v in nb], dtype=float)))
     close(again[0], raw.embedding_[5], rtol=1e-6)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_inductive_degree_channel_uses_fitted_statistics(standardize):
+    """A new node gets c·z·u with the fitted graph's μ, σ and c, and its own degree."""
+    G = nx.karate_club_graph()
+    share, dim = 0.05, 16
+    model = FastRP(dim=dim, inductive=True, degree_share=share, standardize=standardize,
+                   random_state=4).fit(G)
+    plain = FastRP(dim=dim, inductive=True, degree_share=0.0, standardize=standardize,
+                   random_state=4).fit(G)
+    deg = np.array([d for _, d in G.degree(weight="weight")], dtype=float)
+    ld = np.log(deg)
+    V = dim if standardize else plain.embedding_.astype(float).var(axis=0).sum()
+    c = np.sqrt(share * V)
+    u = degree_direction(dim, 4)
+    close(model.embedding_, plain.embedding_ + c * np.outer((ld - ld.mean()) / ld.std(), u),
+          rtol=1e-5)
+    edges = (np.array([99, 99, 99, 98]), np.array([0, 5, 33, 2]),
+             np.array([1.0, 2.0, 4.0, 0.5]))
+    z = (np.log([7.0, 0.5]) - ld.mean()) / ld.std()
+    close(model.transform(edges, node_ids=[99, 98]),
+          plain.transform(edges, node_ids=[99, 98]) + c * np.outer(z, u), rtol=1e-5)
+    # a node without edges gets no channel (its row stays zero)
+    assert not model.transform((np.array([99]), np.array([0]), np.array([0.0])),
+                               node_ids=[99]).any()
+
+
+def test_degree_direction_is_a_seeded_unit_sign_vector():
+    for dim in (1, 2, 7, 128):
+        us = [degree_direction(dim, seed) for seed in range(40)]
+        for u in us:
+            np.testing.assert_allclose(np.abs(u), 1 / np.sqrt(dim))
+        assert degree_direction(dim, 3).tobytes() == us[3].tobytes()
+        if dim >= 32:  # 2**dim sign patterns: 40 seeds cannot collide by chance
+            assert len({u.tobytes() for u in us}) == 40
+    # balanced signs over many seeds, and not the nodes' own random rows (a separate stream)
+    signs = np.array([degree_direction(64, s) for s in range(200)]) > 0
+    assert 0.45 < signs.mean() < 0.55
+    rows = random_rows(np.arange(200, dtype=np.uint64), 64, sparsity=1.0, random_state=0)
+    assert not any((r > 0).tolist() == signs[0].tolist() for r in rows)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(3, 40), p=st.floats(0.05, 0.6), seed=st.integers(0, 2**16),
+       share=st.sampled_from([0.01, 0.2, 1.0]), standardize=st.booleans(),
+       weighted=st.booleans())
+def test_degree_channel_is_one_standardised_direction(n, p, seed, share, standardize, weighted):
+    """E(share) − E(0) = c·z·u: rank one along u, z the standardised log-degree (mean 0,
+    variance 1 over the nodes with edges), c² = share·V; zero on isolated nodes and on graphs
+    whose degrees are all equal."""
+    rng = np.random.default_rng(seed)
+    G = nx.gnp_random_graph(n, p, seed=seed)
+    for a, b in G.edges:
+        G[a][b]["weight"] = float(rng.uniform(0.2, 5)) if weighted else 1.0
+    dim = 12
+    E0 = fastrp(G, dim=dim, degree_share=0.0, standardize=standardize, random_state=seed)
+    E1 = fastrp(G, dim=dim, degree_share=share, standardize=standardize, random_state=seed)
+    D = E1.astype(float) - E0
+    deg = np.array([d for _, d in G.degree(weight="weight")], dtype=float)
+    keep = deg > 0
+    assert not D[~keep].any()
+    ld = np.log(deg[keep]) if keep.any() else np.zeros(0)
+    if len(ld) == 0 or ld.std() < 1e-9 * max(1.0, np.abs(ld).max()):
+        np.testing.assert_allclose(D, 0, atol=1e-5)  # equal degrees carry nothing
+        return
+    u = degree_direction(dim, seed)
+    along = D @ u
+    np.testing.assert_allclose(D, np.outer(along, u), atol=1e-4 * max(1.0, np.abs(D).max()))
+    var0 = E0[keep].astype(float).var(axis=0)
+    V = np.count_nonzero(var0 > 1e-12) if standardize else var0.sum()
+    c = np.sqrt(share * V)
+    np.testing.assert_allclose(along[keep], c * (ld - ld.mean()) / ld.std(),
+                               rtol=1e-4, atol=1e-4 * max(1.0, c))
+
+
+def test_degree_channel_is_off_for_regular_graphs():
+    for G in (nx.cycle_graph(12), nx.complete_graph(6), nx.circulant_graph(20, [1, 3])):
+        assert fastrp(G, dim=8, degree_share=0.5).tobytes() == \
+            fastrp(G, dim=8, degree_share=0.0).tobytes()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -486,6 +588,10 @@ def test_inductive_with_standardize_uses_fitted_statistics():
     ({"features": np.full((34, 3), np.inf), "feature_ratio": 0.5}, ValueError,
      "features must be finite"),
     ({"feature_ratio": 1.5}, ValueError, "feature_ratio must be <= 1"),
+    ({"degree_share": -0.1}, ValueError, "degree_share must be >= 0"),
+    ({"degree_share": 1.5}, ValueError, "degree_share must be <= 1"),
+    ({"degree_share": np.nan}, ValueError, "degree_share must be a finite"),
+    ({"degree_share": "0.1"}, TypeError, "degree_share must be a real number"),
     ({"features": np.zeros((34, 3)), "feature_ratio": 0.5, "projection": np.zeros((34, 8))},
      ValueError, "either projection"),
 ])
@@ -661,7 +767,7 @@ def test_inductive_property_every_option(n, p, seed, directed, weighted, normali
                          else 1.0))
     opts = dict(dim=dim, iteration_weights=weights, normalization_strength=beta,
                 transition=transition, normalize=normalize, self_influence=self_influence,
-                direction=direction, random_state=seed % 97)
+                direction=direction, random_state=seed % 97, degree_share=0.0)
     fit_kw, new_kw, full_kw = {}, {}, {}
     if init == "features":
         F = rng.standard_normal((n + new_count, f))

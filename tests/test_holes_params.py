@@ -25,7 +25,7 @@ BASE = {
 OTHER = {
     "fastrp": {"iteration_weights": "1,2", "normalization_strength": "0.3", "sparsity": "1",
                "transition": "sum", "normalize": "false", "standardize": "false",
-               "self_influence": "0.5", "direction": "in"},
+               "self_influence": "0.5", "direction": "in", "degree_share": "0.5"},
     "spectral": {"eigenvalue_power": "0.5", "regularization": "0.1", "rounds": "1",
                  "degree": "2", "oversampling": "3", "normalize": "false"},
     "degree": {},

@@ -321,6 +321,19 @@ def standardize_rows(E, keep, mean, inv_scale, chunks):
                     E[u, j] = np.float32((np.float64(E[u, j]) - mean[j]) * inv_scale[j])
 
 
+@njit(cache=True, parallel=True, nogil=True)
+def add_along(E, rows, coef, u, chunks):
+    """``E[rows[i]] += coef[i] · u`` (float64 sum, float32 result), in place; ``chunks`` splits
+    ``range(len(rows))``."""
+    dim = E.shape[1]
+    nchunks = chunks.shape[0] - 1
+    for c in prange(nchunks):
+        for i in range(chunks[c], chunks[c + 1]):
+            r = rows[i]
+            for j in range(dim):
+                E[r, j] = np.float32(np.float64(E[r, j]) + coef[i] * u[j])
+
+
 @njit(cache=True)
 def keys_increasing(keys):
     """True if ``keys`` (uint64) is strictly increasing: CSR order is then key order."""

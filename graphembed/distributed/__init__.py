@@ -102,6 +102,7 @@ from .fastrp_stream import (  # noqa: F401
     MOMENTS_SCHEMA,
     moments_batches,
     standardize_scale,
+    finish_parameters,
     finish_batches,
 )
 from .fastrp_merge import (  # noqa: F401
@@ -279,6 +280,7 @@ __all__ = [
     "MOMENTS_SCHEMA",
     "moments_batches",
     "standardize_scale",
+    "finish_parameters",
     "finish_batches",
     "SUBGRAPH_SCHEMA",
     "embed_subgraph",

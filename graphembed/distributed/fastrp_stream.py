@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _finish
 from .._validation import check_choice, check_float, check_int, check_seed
 from .arrow import _chunk, _list_buffers, _np, part_runs, vectors_from_arrow, vectors_to_arrow
 
@@ -58,6 +59,9 @@ def fastrp_settings(params=None, *, dim=128, random_state=0, num_nodes=None, dir
         "normalize": bool(given.get("normalize", True)),
         "standardize": bool(given.get("standardize", True)),
         "self_influence": check_float("self_influence", given.get("self_influence", 0.0)),
+        "degree_share": check_float("degree_share",
+                                    given.get("degree_share", F.DEFAULT_DEGREE_SHARE),
+                                    minimum=0.0, maximum=1.0),
     }
     return out
 
@@ -318,25 +322,34 @@ def _vectors(column, dim):
 
 
 def column_moments(table, *, dim, center=None):
-    """Per partition: float64 column sums of ``E − center`` and of squares over rows of degree > 0.
+    """Per partition: float64 column sums of ``E − center`` and of squares over rows of degree
+    > 0, and the same two sums of their ``log degree`` (about ``center``'s last entry, the
+    degree channel's statistics).
 
-    Returns a one-row table ``count, sums array<double>, squares array<double>``. O(rows·dim).
+    ``center``: None (first pass) or dim + 1 values (the column means, then the mean log
+    degree). Returns a one-row table ``count, sums, squares, ld_sum, ld_squares``. O(rows·dim).
     """
     import pyarrow as pa
 
     E = _vectors(table.column("E"), dim).astype(np.float64)
-    keep = _np(table, "degree", np.float64) > 0
-    E = E[keep]
+    deg = _np(table, "degree", np.float64)
+    keep = deg > 0
+    E, ld = E[keep], np.log(deg[keep])
     if center is not None:
-        E -= np.asarray(center, dtype=np.float64)
+        center = np.asarray(center, dtype=np.float64)
+        E -= center[:dim]
+        ld = ld - center[dim]
     return pa.table({
         "count": pa.array([int(keep.sum())], pa.int64()),
         "sums": pa.array([E.sum(axis=0).tolist()], pa.list_(pa.float64())),
         "squares": pa.array([(E * E).sum(axis=0).tolist()], pa.list_(pa.float64())),
+        "ld_sum": pa.array([float(ld.sum())], pa.float64()),
+        "ld_squares": pa.array([float((ld * ld).sum())], pa.float64()),
     })
 
 
-MOMENTS_SCHEMA = "count long, sums array<double>, squares array<double>"
+MOMENTS_SCHEMA = ("count long, sums array<double>, squares array<double>, ld_sum double, "
+                  "ld_squares double")
 
 
 def moments_batches(batches, *, dim, center=None):
@@ -359,8 +372,36 @@ def standardize_scale(count, sums, squares_about_mean):
     return mean, scale
 
 
-def finish_batches(batches, *, dim, mean=None, scale=None):
-    """``mapInArrow`` body: state rows -> ``node, embedding`` (standardised if mean is given)."""
+def finish_parameters(moments, *, settings):
+    """``(mean, scale, channel)`` for :func:`finish_batches` from the two passes of moments.
+
+    ``moments(center)`` returns the per-partition rows of :func:`column_moments` (dicts) for a
+    center (None, then the means); they are added in the order given. Returns (None, None,
+    None) when neither standardisation nor the degree channel needs them (no pass is run).
+    """
+    dim, standardize = settings["dim"], settings["standardize"]
+    if not (standardize or settings["degree_share"]):
+        return None, None, None
+    first = moments(None)
+    count = sum(int(r["count"]) for r in first)
+    sums = np.sum([np.asarray(r["sums"], np.float64) for r in first], axis=0)
+    ld_sum = float(sum(r["ld_sum"] for r in first))
+    center = np.append(sums / count, ld_sum / count) if count else np.zeros(dim + 1)
+    second = moments(center.tolist())
+    squares = np.sum([np.asarray(r["squares"], np.float64) for r in second], axis=0)
+    ld_squares = float(sum(r["ld_squares"] for r in second))
+    var = squares / count if count else np.zeros(dim)
+    mean = scale = None
+    if standardize:
+        mean, scale = standardize_scale(count, sums, squares)
+    channel = _finish.channel(settings["degree_share"], dim, settings["random_state"], count,
+                              ld_sum, ld_squares, _finish.total_variance(var, standardize))
+    return mean, scale, channel
+
+
+def finish_batches(batches, *, dim, mean=None, scale=None, channel=None):
+    """``mapInArrow`` body: state rows -> ``node, embedding`` (standardised if mean is given,
+    then the degree channel ``channel`` of :func:`finish_parameters` added)."""
     import pyarrow as pa
 
     for batch in batches:
@@ -370,5 +411,8 @@ def finish_batches(batches, *, dim, mean=None, scale=None):
             inv = 1.0 / np.asarray(scale, dtype=np.float64)
             E = E.copy()
             E[keep] = ((E[keep].astype(np.float64) - mean) * inv).astype(np.float32)
+        if channel is not None:
+            E = _finish.add(E.copy() if mean is None else E, _np(batch, "degree", np.float64),
+                            channel)
         yield pa.RecordBatch.from_arrays([batch.column("node"), vectors_to_arrow(E)],
                                          names=["node", "embedding"])

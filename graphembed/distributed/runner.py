@@ -17,7 +17,7 @@ from .fastrp_stream import (
     fastrp_initial,
     fastrp_settings,
     finish_batches,
-    standardize_scale,
+    finish_parameters,
     stream_sort_key,
 )
 from .landmarks import (
@@ -144,17 +144,12 @@ def fastrp_partitioned(graph, parts, *, dim=128, random_state=0, params=None, ba
             else:
                 index = pa.Table.from_batches(out).to_pylist()
     everything = pa.concat_tables(list(state.values()))
-    mean = scale = None
-    if settings["standardize"]:
-        m1 = [column_moments(t, dim=dim) for t in state.values()]
-        count = sum(_np(m, "count")[0] for m in m1)
-        sums = np.sum([m.column("sums")[0].as_py() for m in m1], axis=0)
-        mean = sums / count if count else np.zeros(dim)
-        m2 = [column_moments(t, dim=dim, center=mean) for t in state.values()]
-        squares = np.sum([m.column("squares")[0].as_py() for m in m2], axis=0)
-        mean, scale = standardize_scale(count, sums, squares)
+    mean, scale, channel = finish_parameters(
+        lambda center: [column_moments(t, dim=dim, center=center).to_pylist()[0]
+                        for t in state.values()], settings=settings)
     out = np.zeros((g.n, dim), dtype=np.float32)
-    for batch in finish_batches(everything.to_batches(), dim=dim, mean=mean, scale=scale):
+    for batch in finish_batches(everything.to_batches(), dim=dim, mean=mean, scale=scale,
+                                channel=channel):
         out[_np(batch, "node")] = vectors_from_arrow(batch.column("embedding"), dim)
     return out, {"vectors_exchanged": int(exchanged), "steps": len(settings["iteration_weights"])}
 

@@ -29,7 +29,8 @@ def single(ids, g, X):
     return X[g.index_of(ids)]
 
 
-FAST = {"iteration_weights": "0,1,4"}  # 3 steps keep the test short; any k works the same
+# 3 steps keep the test short (any k works the same); the degree channel on, at a share of its own
+FAST = {"iteration_weights": "0,1,4", "degree_share": "0.2"}
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +161,8 @@ def test_components_partitioned_along_them_equal_separate_runs(spark, tmp_path):
     comp = np.concatenate([np.full(len(c), i) for i, c in enumerate(comps)])
     pd.DataFrame({"node": np.arange(len(G)), "part": comp.astype(np.int32)}).to_parquet(
         tmp_path / "assign.parquet")
-    params = {**FAST, "standardize": "false"}  # standardisation is a global statistic
+    # standardisation and the degree channel use global statistics
+    params = {**FAST, "standardize": "false", "degree_share": "0"}
     meta = embed.run(spark, str(tmp_path / "edges.parquet"), str(tmp_path / "out"),
                      method="fastrp", dim=16, seed=2, params=params,
                      assignment=str(tmp_path / "assign.parquet"))
@@ -387,7 +389,8 @@ def test_meta_records_every_effective_setting(spark, fastrp_runs, tmp_path):
 
     out, _ = fastrp_runs
     meta = _assert_every_setting_recorded(out / "P4", "fastrp",
-                                          {"iteration_weights": (0.0, 1.0, 4.0)}, {})
+                                          {"iteration_weights": (0.0, 1.0, 4.0),
+                                           "degree_share": 0.2}, {})
     assert meta["params"] == FAST  # the parameters as given are kept too
     G = nx.karate_club_graph()
     e = np.array(G.edges, dtype=np.int64)
