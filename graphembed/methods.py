@@ -232,6 +232,8 @@ register(Method(
         "degree": Param(None, int, "Chebyshev filter degree per round, e.g. 4"),
         "oversampling": Param(None, int, "extra columns carried along, e.g. 16"),
         "normalize": Param(None, _bool, "unit L2 rows: true/false"),
+        "degree_share": Param(None, _number(), "variance share of the log-degree channel, e.g. "
+                              "0.02; 0 turns it off"),
     },
 ))
 

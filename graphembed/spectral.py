@@ -28,6 +28,9 @@ regularisation ``α >= 0``:
    ``E = D_r^{-1/2}·U·diag(max(λ, 0)^p)`` (``p = eigenvalue_power``; p = 0: plain spectral
    embedding), every column's sign fixed so that its sum of cubes is positive, and rows scaled to
    unit L2 norm when ``normalize``.
+5. The degree channel (``degree_share`` > 0; :mod:`graphembed._finish`): every node of degree
+   > 0 gets ``c·z_v·u`` added (``z`` its standardised log-degree, ``u`` a seeded unit vector,
+   ``c² = degree_share · V``, ``V`` the total column variance of the rows of step 4).
 
 Determinism: same seed, same bytes for every thread count (row kernels in CSR order; the
 ``b × b`` reductions are sums over fixed blocks of rows in block order, each by single-threaded
@@ -41,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from . import _finish
 from ._estimator import ParamsMixin
 from ._kernels import fastrp as _kf
 from ._kernels import spectral as _ks
@@ -74,6 +78,9 @@ DEFAULT_REGULARIZATION = 3.0
 DEFAULT_ROUNDS = 3
 DEFAULT_DEGREE = 4
 DEFAULT_OVERSAMPLING = 16
+#: The degree channel's share (graphembed._finish), chosen on validation splits of every bundled
+#: labelled graph: bench/fastrp_degree.py --method spectral.
+DEFAULT_DEGREE_SHARE = 0.01
 
 _MIN_CUT = -0.9  # the damped interval [-1, cut] keeps a width >= 0.1 (cut near -1: the block
 #                 already spans almost the whole spectrum, and (S - c)/e would blow up)
@@ -90,6 +97,7 @@ def spectral(
     degree=DEFAULT_DEGREE,
     oversampling=DEFAULT_OVERSAMPLING,
     normalize=True,
+    degree_share=DEFAULT_DEGREE_SHARE,
     random_state=0,
     num_threads=None,
     return_eigenvalues=False,
@@ -126,6 +134,10 @@ def spectral(
         kept ``dim`` converge faster. Costs time and memory in proportion to ``b``.
     normalize : bool
         Scale every row to unit L2 norm (zero rows stay zero).
+    degree_share : float in [0, 1]
+        The degree channel, as in :func:`graphembed.fastrp`: every node of degree > 0 gets its
+        standardised log-degree added along one seeded unit direction, holding this share of
+        the embedding's variance (after the row scaling). 0 turns it off. Cost O(n·dim).
     random_state : int
         Seed of the start block; row ``v`` depends only on it and the id of ``v``.
     num_threads : int, optional
@@ -163,8 +175,8 @@ def spectral(
     """
     out = _spectral(as_csr(adjacency), dim=dim, eigenvalue_power=eigenvalue_power,
                     regularization=regularization, rounds=rounds, degree=degree,
-                    oversampling=oversampling, normalize=normalize, random_state=random_state,
-                    num_threads=num_threads)
+                    oversampling=oversampling, normalize=normalize, degree_share=degree_share,
+                    random_state=random_state, num_threads=num_threads)
     return out if return_eigenvalues else out[0]
 
 
@@ -175,7 +187,7 @@ def _check_bool(name, value):
 
 
 def _spectral(graph, *, dim, eigenvalue_power, regularization, rounds, degree, oversampling,
-              normalize, random_state, num_threads):
+              normalize, degree_share, random_state, num_threads):
     """The computation behind :func:`spectral`; returns ``(E, eigenvalues)``."""
     dim = check_int("dim", dim, minimum=1)
     p = check_float("eigenvalue_power", eigenvalue_power, minimum=0.0)
@@ -184,6 +196,7 @@ def _spectral(graph, *, dim, eigenvalue_power, regularization, rounds, degree, o
     degree = check_int("degree", degree, minimum=1)
     oversampling = check_int("oversampling", oversampling, minimum=0)
     normalize = _check_bool("normalize", normalize)
+    share = check_float("degree_share", degree_share, minimum=0.0, maximum=1.0)
     seed = check_seed("random_state", random_state)
     nthreads = check_threads(num_threads)
     if graph.directed:
@@ -200,9 +213,9 @@ def _spectral(graph, *, dim, eigenvalue_power, regularization, rounds, degree, o
 
     with threads(_threads_for((graph.nnz + n) * b, nthreads)) as nt:
         indptr, indices, w = graph.indptr, graph.indices, graph.weights
-        indptr, indices, w, keys, deg, order, _ = _summation_rows(
+        indptr, indices, w, keys, degrees, order, _ = _summation_rows(
             indptr, indices, w, graph.node_keys())
-        deg = deg[order]
+        deg = degrees[order]
         chunks = _kf.row_chunks(indptr, _CHUNK_TARGET)
         dr = deg + alpha
         dih = np.zeros(n, dtype=np.float32)
@@ -255,7 +268,12 @@ def _spectral(graph, *, dim, eigenvalue_power, regularization, rounds, degree, o
         col_scale = (signs * weights).astype(np.float32)
         E = np.empty((n, dim), dtype=np.float32)
         _ks.finish_rows(X, 1, dim, dih, col_scale, normalize, E, order, chunks)
-    if not np.isfinite(lam_all).all() or not bool(_kf.all_finite(E, chunks)):
+        finite = np.isfinite(lam_all).all() and bool(_kf.all_finite(E, chunks))
+        if finite and share:  # the degree channel, on the rows in the caller's order
+            e_chunks = _kf.row_chunks(graph.indptr, _CHUNK_TARGET)
+            var = _finish.column_stats(E, degrees > 0, e_chunks)[2]
+            _finish.add(E, degrees, _finish.channel_of(share, dim, seed, degrees, var, False))
+    if not finite:
         raise FloatingPointError(
             "the spectral iteration produced non-finite values; raise regularization or lower "
             "degree"
@@ -336,7 +354,7 @@ class Spectral(ParamsMixin):
     def __init__(self, dim=DEFAULT_DIM, *, eigenvalue_power=DEFAULT_EIGENVALUE_POWER,
                  regularization=DEFAULT_REGULARIZATION, rounds=DEFAULT_ROUNDS,
                  degree=DEFAULT_DEGREE, oversampling=DEFAULT_OVERSAMPLING, normalize=True,
-                 random_state=0, num_threads=None):
+                 degree_share=DEFAULT_DEGREE_SHARE, random_state=0, num_threads=None):
         self.dim = dim
         self.eigenvalue_power = eigenvalue_power
         self.regularization = regularization
@@ -344,6 +362,7 @@ class Spectral(ParamsMixin):
         self.degree = degree
         self.oversampling = oversampling
         self.normalize = normalize
+        self.degree_share = degree_share
         self.random_state = random_state
         self.num_threads = num_threads
 
@@ -353,8 +372,8 @@ class Spectral(ParamsMixin):
         E, lam = _spectral(graph, dim=self.dim, eigenvalue_power=self.eigenvalue_power,
                            regularization=self.regularization, rounds=self.rounds,
                            degree=self.degree, oversampling=self.oversampling,
-                           normalize=self.normalize, random_state=self.random_state,
-                           num_threads=self.num_threads)
+                           normalize=self.normalize, degree_share=self.degree_share,
+                           random_state=self.random_state, num_threads=self.num_threads)
         self.embedding_ = E
         self.eigenvalues_ = lam
         self.node_ids_ = graph.node_ids

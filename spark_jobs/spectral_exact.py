@@ -13,7 +13,8 @@ partition each (the task bodies: :mod:`graphembed.distributed.spectral_exchange`
   order, one partition at a time, solves the ``b × b`` eigenproblem
   (graphembed.spectral's own code) and hands its map to the next round's first product, which
   applies it to every row it reads;
-* two light stages at the end: the column signs (a sum of cubes), then the embedding rows.
+* two light stages at the end: the column signs (a sum of cubes), then the embedding rows (and,
+  with the degree channel, its moments and the rows it shifts).
 
 Time per product O(arcs·b + rows exchanged·b) over the tasks, plus O(P·b² + b³) on the driver
 per round for P partitions; memory per task two owned × b float32 buffers plus a chunk of rows
@@ -129,9 +130,19 @@ def spectral_embedding(spark, graph_dir, assign, work, *, dim, seed, params, num
                                layout=layout, index=shared, owned_counts=owned_counts,
                                rotate=rotate, col_scale=(signs * weights).astype(np.float32))
     out = common.write_read(
-        tasks.mapInArrow(_fault(spark, "finish", finish, 1), D.SPECTRAL_OUTPUT_SCHEMA),
+        tasks.mapInArrow(_fault(spark, "finish", finish, 1), D.SPECTRAL_FINISH_SCHEMA),
         f"{work}/spectral/embedding")
     shared.unpersist()
+    # the degree channel: column and log-degree moments of the rows, summed over partitions
+    _, _, channel = D.finish_parameters(
+        lambda center: [r.asDict() for r in out.mapInArrow(
+            functools.partial(D.moments_batches, dim=dim, center=center, column="embedding"),
+            D.MOMENTS_SCHEMA).collect()], settings={**settings, "standardize": False})
+    if channel is None:
+        out = out.select("node", "embedding")
+    else:
+        out = out.mapInArrow(functools.partial(D.finish_batches, dim=dim, channel=channel,
+                                               column="embedding"), D.SPECTRAL_OUTPUT_SCHEMA)
     timings["spectral_finish"] = time.perf_counter() - t0
     return out, {"settings": settings, "ghost_pairs": int(sum(ex["fan_counts"].values())),
                  "products": products, "eigenvalues": [float(x) for x in lam_kept]}

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from numpy.polynomial import chebyshev
 
 import graphembed as ge
+from graphembed._finish import direction as degree_direction
 from graphembed.fastrp import random_rows
 from graphembed.methods import embed
-from graphembed.spectral import Spectral, spectral
+from graphembed.spectral import DEFAULT_DEGREE_SHARE, Spectral, spectral
 
 from conftest import random_graphs
 
@@ -22,7 +23,7 @@ from conftest import random_graphs
 
 
 def reference(G, *, dim, eigenvalue_power, regularization, rounds, degree, oversampling,
-              normalize, random_state=0):
+              normalize, random_state=0, degree_share=DEFAULT_DEGREE_SHARE):
     """Returns (E, ritz values of all b columns) computed densely in float64."""
     g = ge.as_csr(G, directed=False) if not isinstance(G, ge.CSRGraph) else G
     if g.directed:
@@ -56,6 +57,14 @@ def reference(G, *, dim, eigenvalue_power, regularization, rounds, degree, overs
     if normalize:
         norms = np.linalg.norm(E, axis=1)
         E = E / np.where(norms > 0, norms, 1)[:, None]
+    deg = A.sum(axis=1)
+    keep = deg > 0
+    if degree_share and keep.any():  # the degree channel: standardised log-degree along u
+        z, V = np.log(deg[keep]), E[keep].var(axis=0).sum()
+        if z.std() > 0 and V > 0:
+            u = degree_direction(E.shape[1], random_state)
+            E = E.copy()
+            E[keep] += np.sqrt(degree_share * V) * np.outer((z - z.mean()) / z.std(), u)
     return E, mu
 
 
@@ -69,7 +78,9 @@ OPTIONS = [
     dict(eigenvalue_power=p, regularization=a, rounds=r, degree=d, oversampling=o, normalize=nz)
     for p, a, (r, d), o, nz in itertools.product((0.0, 2.0), (0.0, 1.0), ((1, 1), (2, 3), (3, 2)),
                                                  (0, 3), (True, False))
-]
+] + [dict(eigenvalue_power=1.5, regularization=a, rounds=2, degree=3, oversampling=3,
+          normalize=nz, degree_share=share) for a, nz, share in itertools.product(
+              (0.0, 3.0), (True, False), (0.04, 0.5))]
 
 
 @pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: "-".join(f"{k[:3]}{v}" for k, v in o.items()))
@@ -119,8 +130,8 @@ def test_many_rounds_converge_to_the_exact_eigenvectors():
     lam, W = np.linalg.eigh(S)
     lam, W = lam[::-1], W[:, ::-1]
     E, mu = spectral(G, dim=4, rounds=30, degree=4, oversampling=4, eigenvalue_power=0.0,
-                     regularization=alpha,
-                     normalize=False, return_eigenvalues=True)
+                     regularization=alpha, normalize=False, degree_share=0.0,
+                     return_eigenvalues=True)
     np.testing.assert_allclose(mu, lam[1:5], atol=1e-5)
     for j in range(4):
         u = W[:, j + 1] / np.sqrt(dr)
@@ -164,7 +175,7 @@ def test_permutation_equivariance(n, p, seed, alpha):
     dim = n // 4
     # few rounds and columns, so that the result still depends on the start block
     opts = dict(dim=dim, regularization=alpha, eigenvalue_power=1.0, normalize=False, rounds=1,
-                degree=2, oversampling=2)
+                degree=2, oversampling=2, degree_share=0.3)
     E, mu = spectral(G, return_eigenvalues=True, **opts)
     _, mu_all = reference(G, **{**opts, "dim": dim})
     if not separated(mu_all, dim + 2):
@@ -186,6 +197,8 @@ def test_isolated_nodes_and_tiny_components_give_finite_rows(alpha):
     G.add_nodes_from([100, 101, 102])  # isolated
     E = spectral(G, dim=8, regularization=alpha)
     assert np.isfinite(E).all()
+    assert not E[-3:].any() or alpha > 0  # isolated rows stay zero (without regularisation)
+    E = spectral(G, dim=8, regularization=alpha, degree_share=0.0)
     norms = np.linalg.norm(E, axis=1)
     # every row is unit length or (an isolated node without regularisation) zero
     assert np.all((np.abs(norms - 1) < 1e-5) | (norms == 0))
@@ -229,6 +242,9 @@ def test_registered_method_and_estimator_equal_the_function():
     (dict(degree=0), "degree must be an integer >= 1"),
     (dict(oversampling=-1), "oversampling must be an integer >= 0"),
     (dict(normalize="yes"), "normalize must be True or False"),
+    (dict(degree_share=-0.1), "degree_share must be >= 0"),
+    (dict(degree_share=2.0), "degree_share must be <= 1"),
+    (dict(degree_share=float("nan")), "degree_share must be a finite number"),
     (dict(random_state=-1), "random_state must be an integer >= 0"),
     (dict(random_state=None), "random_state must be an integer seed"),
 ])

@@ -13,7 +13,8 @@ Modules, one concern each (imports only point down this list):
 * :mod:`.partitioning` — node priorities, hash partitioning, DistNE-style locality growth.
 * :mod:`.arrow` — vectors to and from Arrow list columns; small ``mapInArrow`` bodies.
 * :mod:`.local` — a partition's local CSR, its ghost table, halos and member subgraphs.
-* :mod:`.fastrp_stream` — exact FastRP: initial rows, streamed propagation steps, standardisation.
+* :mod:`.fastrp_stream` — exact FastRP: initial rows, streamed propagation steps,
+  standardisation and degree channel.
 * :mod:`.fastrp_merge` — the files exact FastRP lays down once per partition: its arcs sorted
   by target key and its fan-out; the cursor that walks the arcs as vectors stream past.
 * :mod:`.fastrp_exchange` — exact FastRP steps that exchange vectors through per-partition files
@@ -153,6 +154,7 @@ from .fastrp_exchange import (  # noqa: F401
 from .spectral_exchange import (  # noqa: F401
     SPECTRAL_INDEX_SCHEMA,
     SPECTRAL_OUTPUT_SCHEMA,
+    SPECTRAL_FINISH_SCHEMA,
     SpectralLayout,
     spectral_settings,
     inverse_sqrt_degrees,
@@ -267,6 +269,7 @@ __all__ = [
     "read_owned",
     "SPECTRAL_INDEX_SCHEMA",
     "SPECTRAL_OUTPUT_SCHEMA",
+    "SPECTRAL_FINISH_SCHEMA",
     "SpectralLayout",
     "spectral_settings",
     "inverse_sqrt_degrees",

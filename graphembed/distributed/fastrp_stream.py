@@ -1,5 +1,6 @@
 """Exact distributed FastRP: settings resolved on the driver, the initial random rows, one
-propagation step streamed through a task one Arrow batch at a time, and the standardisation.
+propagation step streamed through a task one Arrow batch at a time, and the standardisation
+and degree channel (from column and log-degree moments reduced across partitions).
 
 Each step is ``N_i = A·N_{i-1}``, ``E += α_i·norm(N_i)``. A task reads its partition's owned and
 ghost vectors and its arcs sorted by target key and accumulates them in the float32 order of
@@ -321,17 +322,18 @@ def _vectors(column, dim):
     return vectors_from_arrow(column, dim)
 
 
-def column_moments(table, *, dim, center=None):
+def column_moments(table, *, dim, center=None, column="E"):
     """Per partition: float64 column sums of ``E − center`` and of squares over rows of degree
     > 0, and the same two sums of their ``log degree`` (about ``center``'s last entry, the
     degree channel's statistics).
 
     ``center``: None (first pass) or dim + 1 values (the column means, then the mean log
-    degree). Returns a one-row table ``count, sums, squares, ld_sum, ld_squares``. O(rows·dim).
+    degree). ``column``: the vectors' column. Returns a one-row table ``count, sums, squares,
+    ld_sum, ld_squares``. O(rows·dim).
     """
     import pyarrow as pa
 
-    E = _vectors(table.column("E"), dim).astype(np.float64)
+    E = _vectors(table.column(column), dim).astype(np.float64)
     deg = _np(table, "degree", np.float64)
     keep = deg > 0
     E, ld = E[keep], np.log(deg[keep])
@@ -352,13 +354,13 @@ MOMENTS_SCHEMA = ("count long, sums array<double>, squares array<double>, ld_sum
                   "ld_squares double")
 
 
-def moments_batches(batches, *, dim, center=None):
+def moments_batches(batches, *, dim, center=None, column="E"):
     """``mapInArrow`` body: :func:`column_moments` of every batch (to be summed)."""
     import pyarrow as pa
 
     for batch in batches:
-        yield from column_moments(pa.Table.from_batches([batch]), dim=dim,
-                                  center=center).to_batches()
+        yield from column_moments(pa.Table.from_batches([batch]), dim=dim, center=center,
+                                  column=column).to_batches()
 
 
 def standardize_scale(count, sums, squares_about_mean):
@@ -399,13 +401,14 @@ def finish_parameters(moments, *, settings):
     return mean, scale, channel
 
 
-def finish_batches(batches, *, dim, mean=None, scale=None, channel=None):
+def finish_batches(batches, *, dim, mean=None, scale=None, channel=None, column="E"):
     """``mapInArrow`` body: state rows -> ``node, embedding`` (standardised if mean is given,
-    then the degree channel ``channel`` of :func:`finish_parameters` added)."""
+    then the degree channel ``channel`` of :func:`finish_parameters` added); ``column``: the
+    vectors' column."""
     import pyarrow as pa
 
     for batch in batches:
-        E = _vectors(batch.column("E"), dim)
+        E = _vectors(batch.column(column), dim)
         if mean is not None:
             keep = _np(batch, "degree", np.float64) > 0
             inv = 1.0 / np.asarray(scale, dtype=np.float64)

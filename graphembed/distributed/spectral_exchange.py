@@ -64,6 +64,8 @@ SPECTRAL_INDEX_SCHEMA = "src int, dest int, offset long, rows long, file_bytes l
 
 #: What the last stage yields.
 SPECTRAL_OUTPUT_SCHEMA = "node long, embedding array<float>"
+#: What :func:`spectral_finish` yields: the rows and each node's degree (the degree channel's).
+SPECTRAL_FINISH_SCHEMA = "node long, embedding array<float>, degree double"
 
 _BLOCK_ROWS = 8192  # rows per float32 block of the Gram sums, as graphembed.spectral
 
@@ -81,7 +83,7 @@ def spectral_settings(params=None, *, dim=128, random_state=0, num_nodes):
     given = {k: v for k, v in get_method("spectral").parse_params(params).items()
              if v is not None}
     unknown = set(given) - {"eigenvalue_power", "regularization", "rounds", "degree",
-                            "oversampling", "normalize"}
+                            "oversampling", "normalize", "degree_share"}
     if unknown:
         raise ValueError(f"distributed spectral does not take {sorted(unknown)}; drop them")
     n = int(num_nodes)
@@ -103,6 +105,9 @@ def spectral_settings(params=None, *, dim=128, random_state=0, num_nodes):
         "rounds": check_int("rounds", given.get("rounds", S.DEFAULT_ROUNDS), minimum=1),
         "degree": check_int("degree", given.get("degree", S.DEFAULT_DEGREE), minimum=1),
         "normalize": bool(given.get("normalize", True)),
+        "degree_share": check_float("degree_share",
+                                    given.get("degree_share", S.DEFAULT_DEGREE_SHARE),
+                                    minimum=0.0, maximum=1.0),
     }
 
 
@@ -338,8 +343,8 @@ def spectral_finish(batches, *, settings, stage, layout, index, owned_counts, ro
                     col_scale, batch_rows=None):
     """``mapInArrow`` body of the last stage: the owned rows' embedding
     ``rownorm(d^{-1/2}·X[:, 1:dim+1]·col_scale)`` (``col_scale``: eigenvalue weights times
-    signs, float32), yielded as :data:`SPECTRAL_OUTPUT_SCHEMA`. Time O(n·b²); memory one owned
-    × b float32 buffer and the n × dim result."""
+    signs, float32), with each node's degree, yielded as :data:`SPECTRAL_FINISH_SCHEMA`. Time
+    O(n·b²); memory one owned × b float32 buffer and the n × dim result."""
     import pyarrow as pa
 
     b_cols, dim = settings["b"], settings["dim"]
@@ -365,5 +370,6 @@ def spectral_finish(batches, *, settings, stage, layout, index, owned_counts, ro
                 blk *= f[:, None]
         for r in range(0, n, rows_out):
             yield pa.RecordBatch.from_arrays(
-                [pa.array(node[r:r + rows_out]), vectors_to_arrow(E[r:r + rows_out])],
-                names=["node", "embedding"])
+                [pa.array(node[r:r + rows_out]), vectors_to_arrow(E[r:r + rows_out]),
+                 pa.array(np.asarray(degree[r:r + rows_out], np.float64))],
+                names=["node", "embedding", "degree"])

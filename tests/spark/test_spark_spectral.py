@@ -63,12 +63,12 @@ def test_every_option_weighted_components_and_string_ids(spark, tmp_path):
     path = tmp_path / "edges.parquet"
     pd.DataFrame({"src": src, "dst": dst, "weight": w}).to_parquet(path)
     params = {"eigenvalue_power": "1", "regularization": "0.5", "rounds": "2", "degree": "3",
-              "oversampling": "4", "normalize": "false"}
+              "oversampling": "4", "normalize": "false", "degree_share": "0.3"}
     embed.run(spark, str(path), str(tmp_path / "out"), method="spectral", partitions=4,
               dim=12, seed=9, params=params, weight_col="weight")
     g = ge.as_csr((src, dst, w))
     want = ge.spectral(g, dim=12, random_state=9, eigenvalue_power=1.0, regularization=0.5,
-                       rounds=2, degree=3, oversampling=4, normalize=False)
+                       rounds=2, degree=3, oversampling=4, normalize=False, degree_share=0.3)
     import pyarrow.parquet as pq
 
     t = pq.read_table(str(tmp_path / "out"))
