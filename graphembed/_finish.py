@@ -23,6 +23,8 @@ moments and :func:`add` on their rows.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._kernels import fastrp as _k
@@ -48,14 +50,16 @@ def log_degrees(deg):
     return np.log(deg[keep]), keep
 
 
-def channel(share, dim, seed, count, ld_sum, ld_squares, variance):
+def channel(share, dim, seed, count, ld_sum, ld_squares, variance, ld_range):
     """The channel's parameters ``(μ, σ, c, u)`` from reduced moments, or None when it is off.
 
     ``count``, ``ld_sum``: the number of nodes of degree > 0 and the sum of their ``log deg``;
     ``ld_squares``: the sum of ``(log deg − μ)²`` with ``μ = ld_sum / count``; ``variance``: the
-    embedding's total column variance ``V`` over those nodes, as it stands before the channel.
+    embedding's total column variance ``V`` over those nodes, as it stands before the channel;
+    ``ld_range``: max − min of their ``log deg`` (exact whatever the order of the sums: 0 turns
+    the channel off on a graph of equal degrees, where σ would be rounding noise).
     """
-    if share == 0.0 or count == 0:
+    if share == 0.0 or count == 0 or not ld_range > 0:
         return None
     mu = ld_sum / count
     sigma = float(np.sqrt(ld_squares / count))
@@ -66,11 +70,15 @@ def channel(share, dim, seed, count, ld_sum, ld_squares, variance):
 
 def channel_of(share, dim, seed, deg, var, standardized):
     """:func:`channel` on one machine: the degrees ``deg`` of every node, the column variances
-    ``var`` of E over the nodes of degree > 0 (before standardisation if ``standardized``)."""
+    ``var`` of E over the nodes of degree > 0 (before standardisation if ``standardized``). The
+    sums are exactly rounded (``math.fsum``), so they do not depend on the order of the nodes."""
     ld, _ = log_degrees(deg)
-    mu = ld.sum() / len(ld) if len(ld) else 0.0
-    return channel(share, dim, seed, len(ld), ld.sum(), ((ld - mu) ** 2).sum(),
-                   total_variance(var, standardized))
+    if len(ld) == 0:
+        return None
+    total = math.fsum(ld)
+    mu = total / len(ld)
+    return channel(share, dim, seed, len(ld), total, math.fsum((ld - mu) ** 2),
+                   total_variance(var, standardized), float(ld.max() - ld.min()))
 
 
 def add(E, deg, params):

@@ -264,7 +264,8 @@ def fastrp(
         > 0 gets its standardised log-degree added along one seeded unit direction (see
         :mod:`graphembed._finish`). Propagation averages a node's own degree away; structural
         roles need it, community labels are indifferent to it (bench/fastrp_degree.py). 0 turns
-        it off. Cost O(n·dim) (one more pass over E when ``standardize=False``).
+        it off. Cost O(n·dim): one pass over E (three when ``standardize=False``, which must
+        measure the variances).
     direction : {"out", "in", "both"}
         Directed graphs only: propagate along out-edges (node ← its successors), in-edges
         (node ← its predecessors), or both (the graph symmetrised as by
@@ -629,7 +630,8 @@ class FastRP(ParamsMixin):
             if p["standardize"]:
                 keep = deg > 0
                 _k.standardize_rows(E, keep, self.mean_, 1.0 / self.scale_, chunks)
-        return _finish.add(E, deg, self._degree_channel)
+            _finish.add(E, deg, getattr(self, "_degree_channel", None))  # None: fitted before it
+        return E
 
 
 # ---------------------------------------------------------------------------------------------

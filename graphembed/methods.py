@@ -212,7 +212,7 @@ register(Method(
         "standardize": Param(None, _bool, "final column standardisation: true/false"),
         "self_influence": Param(0.0, _number(), "weight α0 of the initial random vectors"),
         "degree_share": Param(None, _number(), "variance share of the log-degree channel, e.g. "
-                              "0.02; 0 turns it off"),
+                              "0.04 (the default); 0 turns it off"),
         "direction": Param("out", _choice("out", "in", "both"), "directed graphs: out, in or both"),
     },
     dim=512,  # graphembed.fastrp.DEFAULT_DIM (a test keeps the two equal)
@@ -233,7 +233,7 @@ register(Method(
         "oversampling": Param(None, int, "extra columns carried along, e.g. 16"),
         "normalize": Param(None, _bool, "unit L2 rows: true/false"),
         "degree_share": Param(None, _number(), "variance share of the log-degree channel, e.g. "
-                              "0.02; 0 turns it off"),
+                              "0.01 (the default); 0 turns it off"),
     },
 ))
 

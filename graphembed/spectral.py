@@ -133,7 +133,8 @@ def spectral(
         Extra columns carried along (``b = dim + 1 + oversampling``, at most n) so that the
         kept ``dim`` converge faster. Costs time and memory in proportion to ``b``.
     normalize : bool
-        Scale every row to unit L2 norm (zero rows stay zero).
+        Scale every row to unit L2 norm (zero rows stay zero); the degree channel then moves
+        each row a little (``degree_share=0`` keeps them unit).
     degree_share : float in [0, 1]
         The degree channel, as in :func:`graphembed.fastrp`: every node of degree > 0 gets its
         standardised log-degree added along one seeded unit direction, holding this share of
@@ -157,9 +158,10 @@ def spectral(
     Time O(rounds · (degree + 1) · nnz · b + rounds · n · b²) with ``b = dim + 1 +
     oversampling``; memory the CSR graph, one float32 weight per stored entry, and two n × b
     float32 buffers plus the n × dim result. Never anything n × n. Measured at the defaults on
-    1e6-node / 1e7-edge graphs at dim 128 on an idle 2-core machine (bench/spectral.py): 4.1×
-    (R-MAT) and 4.8× (Erdős–Rényi) the time of :func:`graphembed.fastrp` at the same dim (its
-    15 sparse products of b columns against FastRP's 5 of dim), 1.6 GiB extra memory.
+    1e6-node / 1e7-edge graphs at dim 128 on a 2-core machine at load 1.2–1.7
+    (bench/spectral.py): 4.1× (R-MAT) and 4.8× (Erdős–Rényi) the time of
+    :func:`graphembed.fastrp` at the same dim (its 15 sparse products of b columns against
+    FastRP's 5 of dim), 1.6 GiB extra memory.
 
     See also :func:`graphembed.spectral_propagation` (ProNE's band-pass filter), which takes this
     embedding or any other as its input. ``spark_jobs/embed.py --method spectral`` runs this

@@ -187,6 +187,16 @@ def test_partitioned_fastrp_equals_fastrp(params, P):
             assert stats["vectors_exchanged"] == 0
 
 
+def test_partitioned_fastrp_regular_graph_has_no_degree_channel():
+    """Equal degrees: the exact range of the log-degrees (min and max, not a rounded σ) turns
+    the channel off in the partitioned run as on one machine."""
+    g = ge.as_csr(nx.cycle_graph(30))
+    for P in (1, 4):
+        E, _ = D.fastrp_partitioned(g, D.hash_partition(g.node_keys(), P, seed=1), dim=8,
+                                    params={"degree_share": "0.5"})
+        assert np.max(np.abs(E - ge.fastrp(g, dim=8, degree_share=0.0))) <= 1e-5
+
+
 def test_partitioned_fastrp_string_ids():
     G = nx.relabel_nodes(nx.les_miserables_graph(), lambda s: s + "!")
     g = ge.as_csr(G, weight=None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _finish
-from .._validation import check_choice, check_float, check_int, check_seed
+from .._validation import check_choice, check_float, check_int, check_seed, threads
 from .arrow import _chunk, _list_buffers, _np, part_runs, vectors_from_arrow, vectors_to_arrow
 
 
@@ -347,11 +347,13 @@ def column_moments(table, *, dim, center=None, column="E"):
         "squares": pa.array([(E * E).sum(axis=0).tolist()], pa.list_(pa.float64())),
         "ld_sum": pa.array([float(ld.sum())], pa.float64()),
         "ld_squares": pa.array([float((ld * ld).sum())], pa.float64()),
+        "ld_min": pa.array([float(ld.min()) if len(ld) else np.inf], pa.float64()),
+        "ld_max": pa.array([float(ld.max()) if len(ld) else -np.inf], pa.float64()),
     })
 
 
 MOMENTS_SCHEMA = ("count long, sums array<double>, squares array<double>, ld_sum double, "
-                  "ld_squares double")
+                  "ld_squares double, ld_min double, ld_max double")
 
 
 def moments_batches(batches, *, dim, center=None, column="E"):
@@ -392,12 +394,14 @@ def finish_parameters(moments, *, settings):
     second = moments(center.tolist())
     squares = np.sum([np.asarray(r["squares"], np.float64) for r in second], axis=0)
     ld_squares = float(sum(r["ld_squares"] for r in second))
+    ld_range = max(r["ld_max"] for r in first) - min(r["ld_min"] for r in first) if count else 0.0
     var = squares / count if count else np.zeros(dim)
     mean = scale = None
     if standardize:
         mean, scale = standardize_scale(count, sums, squares)
     channel = _finish.channel(settings["degree_share"], dim, settings["random_state"], count,
-                              ld_sum, ld_squares, _finish.total_variance(var, standardize))
+                              ld_sum, ld_squares, _finish.total_variance(var, standardize),
+                              ld_range)
     return mean, scale, channel
 
 
@@ -415,7 +419,8 @@ def finish_batches(batches, *, dim, mean=None, scale=None, channel=None, column=
             E = E.copy()
             E[keep] = ((E[keep].astype(np.float64) - mean) * inv).astype(np.float32)
         if channel is not None:
-            E = _finish.add(E.copy() if mean is None else E, _np(batch, "degree", np.float64),
-                            channel)
+            with threads(1):  # a Spark task: one core
+                E = _finish.add(E.copy() if mean is None else E, _np(batch, "degree", np.float64),
+                                channel)
         yield pa.RecordBatch.from_arrays([batch.column("node"), vectors_to_arrow(E)],
                                          names=["node", "embedding"])
