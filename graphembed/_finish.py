@@ -28,18 +28,15 @@ import math
 import numpy as np
 
 from ._kernels import fastrp as _k
+from ._rows import _mixed_seed
 
-_MASK64 = (1 << 64) - 1
 _SALT = 0x9E3779B97F4A7C15  # keeps the direction's stream apart from the nodes' and features'
 
 
 def direction(dim, seed):
     """The unit vector ``u`` (float64, entries ``±1/sqrt(dim)``), a function of the seed only."""
-    z = (int(seed) + _SALT) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
     u = np.empty((1, dim), dtype=np.float32)
-    _k.random_rows(np.zeros(1, dtype=np.uint64), np.uint64(z ^ (z >> 31)), 1.0, u)
+    _k.random_rows(np.zeros(1, dtype=np.uint64), np.uint64(_mixed_seed(seed, _SALT)), 1.0, u)
     return np.sign(u[0]).astype(np.float64) / np.sqrt(dim)
 
 

@@ -20,6 +20,15 @@ _REORDER_MIN_NODES = 1 << 16  # smaller graphs fit in cache anyway
 _REORDER_SKEW = 8.0  # relabel when max degree >= this × mean degree
 
 
+def _mixed_seed(seed, salt):
+    """SplitMix64 of ``seed + salt``: a seed for a stream kept apart from the nodes' own."""
+    mask = (1 << 64) - 1
+    z = (int(seed) + salt) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
 def _threads_for(work, num_threads):
     """The caller's thread count, or 1 when the work is too small to repay waking threads up.
 

@@ -38,6 +38,7 @@ from ._validation import check_choice, check_float, check_int, check_memory, che
 from ._rows import (  # noqa: F401  (spectral, propagation and the tests read these here)
     _CHUNK_TARGET,
     _inverse,
+    _mixed_seed,
     _propagation_matrix,
     _row_sums,
     _summation_rows,
@@ -60,8 +61,6 @@ DEFAULT_SPARSITY = 3.0
 #: Share of the embedding's variance given to the degree channel (:mod:`graphembed._finish`),
 #: chosen on validation splits of every bundled labelled graph: bench/fastrp_degree.py.
 DEFAULT_DEGREE_SHARE = 0.04
-
-_MASK64 = (1 << 64) - 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -700,10 +699,7 @@ def _initial_vectors(keys, dim, s, seed, feats, d_f, proj):
 
 def _feature_seed(seed):
     """A seed for the feature projection, independent of the node streams of ``seed``."""
-    z = (seed + 0x632BE59BD9B4E019) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return z ^ (z >> 31)
+    return _mixed_seed(seed, 0x632BE59BD9B4E019)
 
 
 def _as_keys(keys):
