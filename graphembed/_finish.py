@@ -11,7 +11,7 @@ Structural-role labels need it. The channel adds, to every node of degree > 0,
     c · z_v · u,   z_v = (log deg_v − μ) / σ,   c = sqrt(share · V),
 
 with μ, σ the mean and standard deviation of ``log deg`` over the nodes of degree > 0 (the
-channel is off when σ = 0: equal degrees carry nothing), ``u`` a unit vector of ``±1/sqrt(dim)``
+channel is off when all those degrees are equal: they carry nothing), ``u`` a unit vector of ``±1/sqrt(dim)``
 entries drawn from the seed alone, and ``V`` the embedding's total column variance over the
 same nodes (``dim`` after standardisation, less its constant columns): the channel holds
 about ``share`` of the variance, whatever ``dim``. Time O(n·dim), memory O(n + dim).
